@@ -1,0 +1,111 @@
+"""Checks on uploaded evidence files: size, and type by content, not by name alone.
+
+An upload is accepted only when its extension is on the list and its first bytes are
+what that format starts with, so an HTML page renamed to .pdf is refused. Files are
+always served as attachments (see the download view), never inline.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EvidenceType:
+    content_type: str
+    magic: tuple[bytes, ...] = ()
+    zip_member: str = ""  # for Office Open XML: a member every such file has
+    text: bool = False  # plain text: must decode as UTF-8 and hold no NUL byte
+
+
+EVIDENCE_TYPES: dict[str, EvidenceType] = {
+    ".pdf": EvidenceType("application/pdf", magic=(b"%PDF-",)),
+    ".png": EvidenceType("image/png", magic=(b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": EvidenceType("image/jpeg", magic=(b"\xff\xd8\xff",)),
+    ".jpeg": EvidenceType("image/jpeg", magic=(b"\xff\xd8\xff",)),
+    ".docx": EvidenceType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        zip_member="word/document.xml",
+    ),
+    ".xlsx": EvidenceType(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        zip_member="xl/workbook.xml",
+    ),
+    ".pptx": EvidenceType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        zip_member="ppt/presentation.xml",
+    ),
+    ".odt": EvidenceType("application/vnd.oasis.opendocument.text", zip_member="content.xml"),
+    ".csv": EvidenceType("text/csv", text=True),
+    ".txt": EvidenceType("text/plain", text=True),
+}
+
+
+def max_evidence_bytes() -> int:
+    return int(getattr(settings, "EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def allowed_extensions() -> list[str]:
+    return sorted(EVIDENCE_TYPES)
+
+
+def _head(f: IO[bytes], n: int = 4096) -> bytes:
+    f.seek(0)
+    head = f.read(n)
+    f.seek(0)
+    return head
+
+
+def evidence_file_check(f: IO[bytes], *, name: str, size: int) -> str:
+    """Return the content type to store for an acceptable file; raise ValidationError
+    naming the problem otherwise."""
+    limit = max_evidence_bytes()
+    if size > limit:
+        raise ValidationError(
+            f"{name} is {filesizeformat(size)}; the limit is {filesizeformat(limit)}.",
+            code="too_large",
+        )
+    if size == 0:
+        raise ValidationError(f"{name} is empty.", code="empty")
+    ext = PurePath(name).suffix.lower()
+    kind = EVIDENCE_TYPES.get(ext)
+    if kind is None:
+        raise ValidationError(
+            f"{name}: files of this type are not accepted. Allowed: "
+            + ", ".join(allowed_extensions())
+            + ".",
+            code="type",
+        )
+    head = _head(f)
+    if kind.magic and not head.startswith(kind.magic):
+        raise ValidationError(f"{name} is not a valid {ext} file.", code="content")
+    if kind.zip_member:
+        try:
+            f.seek(0)
+            with zipfile.ZipFile(f) as archive:
+                ok = kind.zip_member in archive.namelist()
+        except zipfile.BadZipFile:
+            ok = False
+        finally:
+            f.seek(0)
+        if not ok:
+            raise ValidationError(f"{name} is not a valid {ext} file.", code="content")
+    if kind.text:
+        if b"\x00" in head or head.lstrip().lower().startswith((b"<!doctype", b"<html")):
+            raise ValidationError(f"{name} is not a plain text file.", code="content")
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the end of the sample is still text.
+            if exc.start < len(head) - 4:
+                raise ValidationError(f"{name} is not UTF-8 text.", code="content") from None
+    return kind.content_type

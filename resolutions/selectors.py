@@ -1,0 +1,874 @@
+"""Reads of resolutions, paragraphs, actors and mandates. Each returns a queryset (or
+plain data) that runs a fixed number of queries whatever the size of the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from reporting.models import Body, Meeting
+from resolutions import revisions, vocabulary
+from resolutions.models import (
+    CLOSED_STATUSES,
+    Actor,
+    EvidenceFile,
+    GbfTarget,
+    ImportRecord,
+    ImportState,
+    LinkState,
+    Mandate,
+    MandateLink,
+    MandateStatus,
+    Paragraph,
+    ParagraphPart,
+    ParagraphTranslation,
+    PhraseState,
+    Resolution,
+    ResolutionStatus,
+    ResolutionTranslation,
+    Sdg,
+    StatusUpdate,
+    TextLanguage,
+    UnmatchedPhrase,
+)
+from resolutions.parsing import iter_operative
+
+#: Display order of statuses in summaries and charts.
+STATUS_ORDER = [
+    MandateStatus.NOT_STARTED,
+    MandateStatus.IN_PROGRESS,
+    MandateStatus.ONGOING,
+    MandateStatus.DELAYED,
+    MandateStatus.COMPLETED,
+    MandateStatus.NOT_APPLICABLE,
+    MandateStatus.SUPERSEDED,
+]
+
+
+@dataclass
+class StatusSummary:
+    """Counts of mandates by status, in display order, with shares for a stacked bar."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def segments(self) -> list[dict[str, object]]:
+        """Non-empty statuses in display order, each with its share of 100 and the
+        offset where its bar segment starts."""
+        return self.segments_scaled(self.total or 1)
+
+    def segments_scaled(self, scale: int) -> list[dict[str, object]]:
+        """As `segments`, with percentages of `scale` rather than of this total: bars of
+        several summaries drawn to one scale."""
+        segments, offset = [], 0.0
+        for status in STATUS_ORDER:
+            count = self.counts.get(status.value, 0)
+            if not count:
+                continue
+            percent = 100 * count / scale
+            segments.append(
+                {
+                    "status": status.value,
+                    "label": status.label,
+                    "count": count,
+                    "percent": percent,
+                    "offset": offset,
+                }
+            )
+            offset += percent
+        return segments
+
+    @property
+    def done(self) -> int:
+        return self.counts.get(MandateStatus.COMPLETED, 0)
+
+    @property
+    def active(self) -> int:
+        return sum(
+            self.counts.get(s, 0)
+            for s in (MandateStatus.IN_PROGRESS, MandateStatus.ONGOING, MandateStatus.DELAYED)
+        )
+
+
+def _status_annotations(prefix: str = "mandates__") -> dict[str, Count]:
+    return {
+        f"n_{status}": Count("mandates", filter=Q(**{f"{prefix}status": status}), distinct=True)
+        for status in MandateStatus.values
+    }
+
+
+def summary_from_row(row: object) -> StatusSummary:
+    return StatusSummary({s: getattr(row, f"n_{s}", 0) for s in MandateStatus.values})
+
+
+def resolutions_overview(*, include_inactive: bool = False) -> QuerySet[Resolution]:
+    """Resolutions with their adopting meeting and per-status mandate counts (n_<status>,
+    n_operative) in one query."""
+    qs = Resolution.objects.select_related("adopted_at").annotate(
+        **_status_annotations(),
+        n_operative=Count(
+            "paragraphs",
+            filter=Q(paragraphs__part=ParagraphPart.OPERATIVE, paragraphs__parent__isnull=True),
+            distinct=True,
+        ),
+    )
+    if not include_inactive:
+        qs = qs.filter(status=ResolutionStatus.IN_FORCE)
+    return qs.order_by("convention", "symbol")
+
+
+def status_summary(mandates: QuerySet[Mandate]) -> StatusSummary:
+    rows = mandates.order_by().values("status").annotate(n=Count("id"))
+    return StatusSummary({row["status"]: row["n"] for row in rows})
+
+
+def resolution_get(*, pk: int) -> Resolution:
+    return get_object_or_404(Resolution.objects.select_related("adopted_at", "supersedes"), pk=pk)
+
+
+@dataclass
+class ResolutionPage:
+    resolution: Resolution
+    preamble: list[Paragraph]
+    operative: list[Paragraph]  # top-level operative paragraphs; .subparagraphs attached
+    annexes: list[Paragraph]
+    summary: StatusSummary
+    actors: list[tuple[Actor, int]]
+    # Known resolutions by cited symbol, to link citations in the text.
+    symbols: dict[tuple[str, str], Resolution] = field(default_factory=dict)
+
+
+def resolution_page(*, pk: int, language: str = "en") -> ResolutionPage:
+    """Everything the resolution page shows, in five queries (six in a language the text
+    may be held in: the paragraphs' translations). Each paragraph gets `display_text`,
+    `display_heading` and `display_language`: the text in `language` where there is one,
+    else the English."""
+    resolution = resolution_get(pk=pk)
+    mandates = Mandate.objects.select_related("actor", "report_to", "due_meeting").order_by(
+        "position", "actor__order"
+    )
+    paragraphs = list(
+        paragraphs_in_language(
+            resolution.paragraphs.order_by("order").prefetch_related(
+                Prefetch("mandates", queryset=mandates)
+            ),
+            language,
+        )
+    )
+    localise_paragraphs(paragraphs)
+    resolution.display_title = resolution.title
+    if language in TextLanguage.values:
+        translation = resolution.translations.filter(language=language).first()
+        if translation is not None and translation.title:
+            resolution.display_title = translation.title
+    children: dict[int, list[Paragraph]] = defaultdict(list)
+    for p in paragraphs:
+        if p.parent_id:
+            children[p.parent_id].append(p)
+    for p in paragraphs:
+        p.subparagraphs = children.get(p.pk, [])
+    all_mandates = [m for p in paragraphs for m in p.mandates.all()]
+    summary = StatusSummary(dict(Counter(m.status for m in all_mandates)))
+    actor_counts = Counter(m.actor for m in all_mandates)
+    return ResolutionPage(
+        resolution=resolution,
+        preamble=[p for p in paragraphs if p.part == ParagraphPart.PREAMBLE],
+        operative=[p for p in paragraphs if p.part == ParagraphPart.OPERATIVE and not p.parent_id],
+        annexes=[p for p in paragraphs if p.part == ParagraphPart.ANNEX],
+        summary=summary,
+        actors=sorted(actor_counts.items(), key=lambda item: (item[0].order, item[0].name)),
+        symbols=resolution_symbols(),
+    )
+
+
+def actors_with_counts() -> QuerySet[Actor]:
+    return Actor.objects.annotate(
+        n_mandates=Count("mandates"),
+        n_open=Count(
+            "mandates",
+            filter=~Q(
+                mandates__status__in=[
+                    MandateStatus.COMPLETED,
+                    MandateStatus.NOT_APPLICABLE,
+                    MandateStatus.SUPERSEDED,
+                ]
+            ),
+        ),
+    ).order_by("order", "name")
+
+
+def actor_get(*, slug: str) -> Actor:
+    return get_object_or_404(Actor, slug=slug)
+
+
+def mandates_for_actor(*, actor: Actor) -> QuerySet[Mandate]:
+    return (
+        Mandate.objects.filter(actor=actor)
+        .select_related("resolution", "paragraph", "due_meeting", "report_to")
+        .order_by("resolution__convention", "resolution__symbol", "paragraph__order", "position")
+    )
+
+
+def mandates_list() -> QuerySet[Mandate]:
+    """The base queryset of every mandate list (pages and API), related rows joined."""
+    return Mandate.objects.select_related(
+        "resolution", "paragraph__parent", "actor", "due_meeting", "report_to"
+    ).order_by("resolution__symbol", "paragraph__order", "position", "actor__order")
+
+
+#: The columns the API's mandate representation reads (MandateSerializer and its references).
+_MANDATE_API_COLUMNS = (
+    *(
+        f.name
+        for f in Mandate._meta.concrete_fields
+        if f.name not in {"resolution", "paragraph", "actor", "due_meeting", "report_to"}
+    ),
+    "resolution__symbol",
+    "resolution__title",
+    "paragraph__number",
+    "paragraph__text",
+    "paragraph__order",  # ordering keys: the cursor reads them from the page's last row
+    "actor__slug",
+    "actor__name",
+    "actor__order",
+    "due_meeting__code",
+    "due_meeting__start_date",
+    "report_to__slug",
+)
+
+
+def mandates_for_api() -> QuerySet[Mandate]:
+    """The mandate list of the API: the rows of `mandates_list` in its order, reading only
+    the columns the representation shows. A page sorts every matching row before LIMIT;
+    leaving out the wide columns (resolution source texts, paragraph readings) keeps that
+    sort small."""
+    return (
+        Mandate.objects.select_related(
+            "resolution", "paragraph", "actor", "due_meeting", "report_to"
+        )
+        .only(*_MANDATE_API_COLUMNS)
+        .order_by("resolution__symbol", "paragraph__order", "position", "actor__order")
+    )
+
+
+# --- Secretariat workspace ----------------------------------------------------------------
+
+
+def overdue_q(*, today: dt.date | None = None) -> Q:
+    """Mandates due at a meeting that has started and not closed (Mandate.is_overdue)."""
+    today = today or timezone.localdate()
+    return Q(due_meeting__start_date__lte=today) & ~Q(status__in=CLOSED_STATUSES)
+
+
+def mandate_page(*, pk: int) -> Mandate:
+    """One mandate with its history (authors, files) and the other mandates of its
+    paragraph, in a fixed number of queries; 404 when absent."""
+    return get_object_or_404(
+        mandates_list().prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=StatusUpdate.objects.select_related("author")
+                .prefetch_related("files")
+                .order_by("-version"),
+            ),
+            Prefetch(
+                "paragraph__mandates",
+                queryset=Mandate.objects.select_related("actor").order_by(
+                    "position", "actor__order"
+                ),
+            ),
+            links_prefetch(),
+        ),
+        pk=pk,
+    )
+
+
+def evidence_file_get(*, pk: int) -> EvidenceFile:
+    return get_object_or_404(EvidenceFile, pk=pk)
+
+
+@dataclass
+class ActorProgress:
+    actor: Actor
+    summary: StatusSummary
+
+
+@dataclass
+class ResolutionProgress:
+    resolution: Resolution
+    summary: StatusSummary
+    actors: list[ActorProgress]
+    overdue: int = 0
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    resolutions: list[ResolutionProgress]
+    #: The latest Standing Committee meeting that has started, or None.
+    meeting: Meeting | None
+    #: Mandates with an update since `meeting` started, annotated with status_before,
+    #: n_updates, last_changed_at, last_author and last_narrative; newest first.
+    changes: list[Mandate]
+    changes_total: int
+    overdue: list[Mandate]
+    overdue_total: int
+
+
+def last_standing_committee(*, today: dt.date) -> Meeting | None:
+    return (
+        Meeting.objects.filter(body=Body.STC, start_date__lte=today)
+        .order_by("-start_date", "-number")
+        .first()
+    )
+
+
+def mandates_changed_since(*, since: dt.datetime) -> QuerySet[Mandate]:
+    """Mandates with at least one update at or after `since`, each annotated with its
+    status before the first of them and its latest update; newest change first."""
+    recent = StatusUpdate.objects.filter(mandate=OuterRef("pk"), created_at__gte=since)
+    latest = recent.order_by("-version")
+    n_recent = recent.order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    return (
+        mandates_list()
+        .filter(pk__in=StatusUpdate.objects.filter(created_at__gte=since).values("mandate_id"))
+        .annotate(
+            n_updates=Subquery(n_recent),
+            status_before=Subquery(recent.order_by("version").values("previous_status")[:1]),
+            last_changed_at=Subquery(latest.values("created_at")[:1]),
+            last_author=Subquery(latest.values("author__username")[:1]),
+            last_narrative=Subquery(latest.values("narrative")[:1]),
+        )
+        .order_by("-last_changed_at", "pk")
+    )
+
+
+def mandates_overdue(*, today: dt.date) -> QuerySet[Mandate]:
+    return (
+        mandates_list()
+        .filter(overdue_q(today=today))
+        .order_by("due_meeting__start_date", "resolution__symbol", "paragraph__order", "pk")
+    )
+
+
+def dashboard(*, today: dt.date | None = None, limit: int = 50) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries: per resolution in
+    force, counts by status and by actor; what changed since the latest Standing
+    Committee meeting; overdue mandates. Lists hold at most `limit` rows, with totals."""
+    today = today or timezone.localdate()
+    resolutions = list(
+        Resolution.objects.filter(status=ResolutionStatus.IN_FORCE)
+        .select_related("adopted_at")
+        .order_by("convention", "symbol")
+    )
+    actors = {a.pk: a for a in Actor.objects.all()}
+    counts = (
+        Mandate.objects.filter(resolution__in=resolutions)
+        .order_by()
+        .values("resolution_id", "actor_id", "status")
+        .annotate(n=Count("id"), n_overdue=Count("id", filter=overdue_q(today=today)))
+    )
+    by_resolution: dict[int, StatusSummary] = defaultdict(StatusSummary)
+    by_actor: dict[int, dict[int, StatusSummary]] = defaultdict(lambda: defaultdict(StatusSummary))
+    overdue: Counter[int] = Counter()
+    for row in counts:
+        res, actor, status = row["resolution_id"], row["actor_id"], row["status"]
+        for summary in (by_resolution[res], by_actor[res][actor]):
+            summary.counts[status] = summary.counts.get(status, 0) + row["n"]
+        overdue[res] += row["n_overdue"]
+    progress = []
+    for resolution in resolutions:
+        rows = sorted(
+            by_actor[resolution.pk].items(),
+            key=lambda item: (actors[item[0]].order, actors[item[0]].name),
+        )
+        progress.append(
+            ResolutionProgress(
+                resolution=resolution,
+                summary=by_resolution[resolution.pk],
+                actors=[ActorProgress(actor=actors[pk], summary=summary) for pk, summary in rows],
+                overdue=overdue[resolution.pk],
+            )
+        )
+
+    meeting = last_standing_committee(today=today)
+    changes: list[Mandate] = []
+    changes_total = 0
+    if meeting is not None:
+        since = timezone.make_aware(dt.datetime.combine(meeting.start_date, dt.time.min))
+        changed = mandates_changed_since(since=since)
+        changes = list(changed[:limit])
+        changes_total = changed.count()
+    overdue_qs = mandates_overdue(today=today)
+    overdue_list = list(overdue_qs[:limit])
+    overdue_total = overdue_qs.count()
+    return Dashboard(
+        today=today,
+        resolutions=progress,
+        meeting=meeting,
+        changes=changes,
+        changes_total=changes_total,
+        overdue=overdue_list,
+        overdue_total=overdue_total,
+    )
+
+
+def paragraphs_list() -> QuerySet[Paragraph]:
+    """Every paragraph with its resolution and its mandates (with their actors): two
+    queries for any number of paragraphs."""
+    return (
+        Paragraph.objects.select_related("resolution")
+        .prefetch_related(
+            Prefetch(
+                "mandates",
+                queryset=Mandate.objects.select_related("actor").order_by(
+                    "position", "actor__order"
+                ),
+            )
+        )
+        .order_by("resolution_id", "order")
+    )
+
+
+def status_updates_list() -> QuerySet[StatusUpdate]:
+    """Every status update, oldest first, with its author and evidence files: two queries
+    for any number of updates."""
+    return (
+        StatusUpdate.objects.select_related("author")
+        .prefetch_related("files")
+        .order_by("created_at", "id")
+    )
+
+
+# --- Import -------------------------------------------------------------------------------
+
+
+def actor_vocabulary() -> dict[str, list[str]]:
+    """The actor vocabulary the importer reads with: slug -> every phrase that names the
+    actor (its name and aliases). One query."""
+    return {
+        slug: [name, *(aliases or [])]
+        for slug, name, aliases in Actor.objects.order_by("order", "slug").values_list(
+            "slug", "name", "aliases"
+        )
+    }
+
+
+def paragraph_labels(paragraphs: list[Paragraph]) -> dict[int, str]:
+    """Paragraph id -> its label as cited ("3", "3 (a)"), from one list of paragraphs of a
+    resolution (no query)."""
+    by_id = {p.pk: p for p in paragraphs}
+    labels: dict[int, str] = {}
+
+    def label(p: Paragraph) -> str:
+        if p.pk not in labels:
+            parent = by_id.get(p.parent_id) if p.parent_id else None
+            labels[p.pk] = f"{label(parent)} ({p.number})" if parent else (p.number or "")
+        return labels[p.pk]
+
+    for p in paragraphs:
+        label(p)
+    return labels
+
+
+def resolution_units(*, resolution: Resolution) -> list[revisions.Unit]:
+    """A stored resolution's paragraphs as units for a revision diff, keyed by id. One
+    query."""
+    paragraphs = list(resolution.paragraphs.order_by("order"))
+    labels = paragraph_labels(paragraphs)
+    units = []
+    preamble = 0
+    for p in paragraphs:
+        if p.part == ParagraphPart.PREAMBLE:
+            preamble += 1
+            units.append(revisions.Unit("preamble", str(preamble), p.text, p.pk))
+        elif p.part == ParagraphPart.OPERATIVE:
+            units.append(revisions.Unit("operative", labels[p.pk], p.text, p.pk))
+        else:
+            units.append(revisions.Unit("annex", p.heading or "Annex", p.text, p.pk))
+    return units
+
+
+def import_records_recent(*, limit: int = 50) -> QuerySet[ImportRecord]:
+    return (
+        ImportRecord.objects.select_related("created_by", "resolution", "adopted_at")
+        .annotate(n_open=Count("phrases", filter=Q(phrases__state=PhraseState.OPEN)))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def unmatched_phrases_open() -> QuerySet[UnmatchedPhrase]:
+    """Addressee phrases still to map, of drafts and of imported resolutions."""
+    return (
+        UnmatchedPhrase.objects.filter(state=PhraseState.OPEN)
+        .exclude(import_record__state=ImportState.DISCARDED)
+        .select_related("import_record", "resolution", "paragraph")
+        .order_by("-import_record__created_at", "id")
+    )
+
+
+def import_record_get(*, pk: int) -> ImportRecord:
+    return get_object_or_404(
+        ImportRecord.objects.select_related("adopted_at", "supersedes", "resolution", "created_by"),
+        pk=pk,
+    )
+
+
+def unmatched_phrase_get(*, pk: int) -> UnmatchedPhrase:
+    return get_object_or_404(
+        UnmatchedPhrase.objects.select_related("import_record", "resolution", "paragraph", "actor"),
+        pk=pk,
+    )
+
+
+@dataclass
+class PreviewRow:
+    """One operative paragraph or sub-paragraph of a reading, ready to show."""
+
+    position: int
+    label: str
+    depth: int
+    item: dict
+    directives: list[dict]
+
+
+@dataclass
+class ImportPreview:
+    record: ImportRecord
+    rows: list[PreviewRow]
+    phrases: list[UnmatchedPhrase]
+    differences: list[revisions.Difference] | None
+    carried_over: int
+    counts: dict[str, int]
+    actors: list[Actor]
+
+    @property
+    def open_phrases(self) -> list[UnmatchedPhrase]:
+        return [p for p in self.phrases if p.state == PhraseState.OPEN]
+
+    @property
+    def difference_summary(self) -> dict[str, int]:
+        return revisions.summary(self.differences or [])
+
+
+def import_preview(*, record: ImportRecord) -> ImportPreview:
+    """Everything the preview page shows. A fixed number of queries: actors, phrases,
+    and, for a revision, the old paragraphs and their mandates with history."""
+    actors = {a.slug: a for a in Actor.objects.all()}
+    reading = record.reading or {}
+    rows: list[PreviewRow] = []
+    tracked = 0
+    for position, (label, item) in enumerate(iter_operative(reading)):
+        directives = []
+        for directive in item.get("directives", []):
+            shown = dict(directive)
+            shown["strength"] = vocabulary.strength_of(directive["verb"])
+            shown["actor_rows"] = [actors[s] for s in directive.get("actors", []) if s in actors]
+            shown["unknown_actors"] = [s for s in directive.get("actors", []) if s not in actors]
+            shown["partner_rows"] = [
+                actors[s] for s in directive.get("partners", []) if s in actors
+            ]
+            shown["report_to_actor"] = actors.get(directive.get("report_to") or "")
+            directives.append(shown)
+            if vocabulary.is_tracked(directive["verb"]):
+                tracked += len(shown["actor_rows"])
+        rows.append(PreviewRow(position, label, label.count("("), item, directives))
+    phrases = list(record.phrases.select_related("actor").order_by("id"))
+    differences = None
+    carried = 0
+    if record.supersedes_id:
+        old_units = resolution_units(resolution=record.supersedes)
+        differences = revisions.paragraph_diff(old_units, revisions.reading_units(reading))
+        carried = _history_to_carry(record.supersedes, differences, rows)
+    counts = {
+        "preamble": len(reading.get("preamble", [])),
+        "operative": len(reading.get("operative", [])),
+        "subparagraphs": len(rows) - len(reading.get("operative", [])),
+        "annexes": len(reading.get("annexes", [])),
+        "mandates": tracked,
+        "warnings": len(reading.get("warnings", [])),
+    }
+    return ImportPreview(record, rows, phrases, differences, carried, counts, list(actors.values()))
+
+
+#: Mandates with a history worth carrying over to a revision: status updates, a status
+#: other than the default, or Parties' own statuses.
+HAS_HISTORY = (
+    Q(version__gt=0) | ~Q(status=MandateStatus.NOT_STARTED) | Q(party_statuses__isnull=False)
+)
+
+
+def _history_to_carry(
+    old: Resolution, differences: list[revisions.Difference], rows: list[PreviewRow]
+) -> int:
+    """How many mandates of the old version will keep their status history: same
+    paragraph text, verb and actor, and a history. One query, whatever the sizes."""
+    unchanged = {
+        d.old.key: d.new.label
+        for d in differences
+        if d.status == revisions.UNCHANGED and d.part == "operative" and d.old and d.new
+    }
+    wanted = {
+        (row.label, d["verb"], slug)
+        for row in rows
+        for d in row.directives
+        if vocabulary.is_tracked(d["verb"])
+        for slug in d.get("actors", [])
+    }
+    with_history = (
+        Mandate.objects.filter(HAS_HISTORY, resolution=old)
+        .values_list("paragraph_id", "verb", "actor__slug")
+        .distinct()
+    )
+    return sum(
+        1
+        for pid, verb, slug in with_history
+        if pid in unchanged and (unchanged[pid], verb, slug) in wanted
+    )
+
+
+def resolution_changes(*, pk: int) -> tuple[Resolution, list[revisions.Difference]]:
+    """A resolution and its difference from the one it superseded. Three queries."""
+    resolution = resolution_get(pk=pk)
+    if resolution.supersedes is None:
+        return resolution, []
+    return resolution, revisions.paragraph_diff(
+        resolution_units(resolution=resolution.supersedes), resolution_units(resolution=resolution)
+    )
+
+
+# --- Texts in other official languages ----------------------------------------------------
+
+
+def paragraphs_in_language(queryset: QuerySet[Paragraph], language: str) -> QuerySet[Paragraph]:
+    """`queryset` with each paragraph's translation into `language` (if the text can be
+    held in it) prefetched as `translation_list`: one more query, whatever the count."""
+    if language not in TextLanguage.values:
+        return queryset
+    return queryset.prefetch_related(
+        Prefetch(
+            "translations",
+            queryset=ParagraphTranslation.objects.filter(language=language),
+            to_attr="translation_list",
+        )
+    )
+
+
+def localise_paragraphs(paragraphs: Iterable[Paragraph]) -> None:
+    """Set `display_text`, `display_heading` and `display_language` on each paragraph:
+    its translation when one was prefetched (paragraphs_in_language), else the English."""
+    for p in paragraphs:
+        found = next(iter(getattr(p, "translation_list", None) or []), None)
+        if found is not None and (found.text or found.heading):
+            p.display_text, p.display_heading, p.display_language = (
+                found.text,
+                found.heading,
+                found.language,
+            )
+        else:
+            p.display_text, p.display_heading, p.display_language = p.text, p.heading, "en"
+
+
+def resolution_translations(*, resolution: Resolution) -> QuerySet[ResolutionTranslation]:
+    return resolution.translations.select_related("imported_by").order_by("language")
+
+
+# --- Synergies ----------------------------------------------------------------------------
+
+
+def visible_links() -> QuerySet[MandateLink]:
+    """Links shown anywhere: suggested and confirmed (a removed link is kept only so that
+    it is not suggested again). Confirmed first, then by kind and target."""
+    return (
+        MandateLink.objects.exclude(state=LinkState.REJECTED)
+        .select_related("organisation", "gbf_target", "sdg")
+        .order_by("kind", "organisation__name", "gbf_target__number", "sdg__number", "pk")
+    )
+
+
+def links_prefetch(prefix: str = "") -> Prefetch:
+    """Prefetch of a mandate's visible links (`prefix` for a path to the mandate)."""
+    return Prefetch(f"{prefix}links", queryset=visible_links())
+
+
+@dataclass
+class LinkTargets:
+    """What a mandate can be linked to, for choosers: three queries."""
+
+    organisations: list
+    gbf_targets: list[GbfTarget]
+    sdgs: list[Sdg]
+
+
+def link_targets() -> LinkTargets:
+    from partners.models import Organisation
+
+    return LinkTargets(
+        organisations=list(Organisation.objects.order_by("name")),
+        gbf_targets=list(GbfTarget.objects.order_by("number")),
+        sdgs=list(Sdg.objects.order_by("number")),
+    )
+
+
+def link_target_get(*, value: str) -> dict[str, object] | None:
+    """The target named by a chooser's value "organisation:ramsar", "gbf_target:T21" or
+    "sdg:17", as keyword arguments for `mandate_link_add`; None when unknown."""
+    from partners.models import Organisation
+
+    kind, _, key = (value or "").partition(":")
+    if kind == "organisation":
+        row = Organisation.objects.filter(slug=key).first()
+    elif kind == "gbf_target":
+        row = GbfTarget.objects.filter(code=key).first()
+    elif kind == "sdg" and key.isdigit():
+        row = Sdg.objects.filter(number=int(key)).first()
+    else:
+        return None
+    return {kind: row} if row is not None else None
+
+
+def mandate_link_get(*, mandate_pk: int, pk: int) -> MandateLink:
+    return get_object_or_404(MandateLink, mandate_id=mandate_pk, pk=pk)
+
+
+@dataclass
+class SynergyTarget:
+    """A convention or organisation, GBF target or SDG on the synergies page."""
+
+    kind: str
+    key: str
+    label: str
+    title: str
+    mandates: int
+    confirmed: int
+
+
+def synergy_targets() -> dict[str, list[SynergyTarget]]:
+    """Every link target with how many mandates it is linked to (suggested or confirmed)
+    and how many by a confirmed link: three queries."""
+    from partners.models import Organisation
+
+    def counted(qs: QuerySet) -> QuerySet:
+        shown = ~Q(mandate_links__state=LinkState.REJECTED)
+        confirmed = Q(mandate_links__state=LinkState.CONFIRMED)
+        return qs.annotate(
+            n_mandates=Count("mandate_links__mandate", filter=shown, distinct=True),
+            n_confirmed=Count("mandate_links__mandate", filter=confirmed, distinct=True),
+        )
+
+    return {
+        "organisation": [
+            SynergyTarget(
+                "organisation", o.slug, o.acronym or o.name, o.name, o.n_mandates, o.n_confirmed
+            )
+            for o in counted(Organisation.objects.order_by("name"))
+        ],
+        "gbf_target": [
+            SynergyTarget("gbf_target", t.code, t.code, t.title, t.n_mandates, t.n_confirmed)
+            for t in counted(GbfTarget.objects.order_by("number"))
+        ],
+        "sdg": [
+            SynergyTarget(
+                "sdg", str(g.number), f"SDG {g.number}", g.title, g.n_mandates, g.n_confirmed
+            )
+            for g in counted(Sdg.objects.order_by("number"))
+        ],
+    }
+
+
+def synergy_mandates() -> QuerySet[Mandate]:
+    """The mandates of the synergies page and export, with their shown links."""
+    return mandates_list().prefetch_related(links_prefetch())
+
+
+def resolution_symbols() -> dict[tuple[str, str], Resolution]:
+    """Resolutions and decisions by (kind, symbol) as cited: "12.3" and, for a symbol
+    with a revision mark, its base too ("11.10" finds "11.10 (Rev.COP14)" when no
+    "11.10" is stored; the newest revision wins). One query."""
+    import re
+
+    symbols: dict[tuple[str, str], Resolution] = {}
+    rows = list(
+        Resolution.objects.only("pk", "kind", "symbol", "title", "convention").order_by(
+            "created_at", "pk"
+        )
+    )
+    for row in rows:
+        base = re.sub(r"\s*\(Rev\.[^)]*\)\s*$", "", row.symbol)
+        if base != row.symbol:
+            symbols[(row.kind, base)] = row
+    for row in rows:
+        symbols[(row.kind, row.symbol)] = row
+    return symbols
+
+
+@dataclass
+class CitationRow:
+    resolution: Resolution
+    cites: list[tuple[str, Resolution | None]] = field(default_factory=list)
+    cited_by: list[Resolution] = field(default_factory=list)
+
+
+def citation_map() -> list[CitationRow]:
+    """Which resolutions cite which: for every stored resolution, the resolutions and
+    decisions its paragraphs cite (known ones with their row, others by symbol) and the
+    stored ones that cite it. Two queries."""
+    from resolutions import references
+
+    symbols = resolution_symbols()
+    rows = {
+        r.pk: CitationRow(r)
+        for r in sorted(set(symbols.values()), key=lambda r: (r.convention, r.symbol))
+    }
+    texts: dict[int, list[str]] = defaultdict(list)
+    for resolution_id, text in Paragraph.objects.values_list("resolution_id", "text").order_by(
+        "resolution_id", "order"
+    ):
+        texts[resolution_id].append(text)
+    for resolution_id, row in rows.items():
+        seen: set[str] = set()
+        for citation in (
+            c for t in texts.get(resolution_id, []) for c in references.find_citations(t)
+        ):
+            if citation.kind == "document":
+                continue
+            target = symbols.get((citation.kind, citation.symbol))
+            label = f"{citation.kind.title()} {citation.symbol}"
+            if target is not None and target.pk == resolution_id:
+                continue  # a text naming itself
+            if label in seen:
+                continue
+            seen.add(label)
+            row.cites.append((label, target))
+            if target is not None and row.resolution not in rows[target.pk].cited_by:
+                rows[target.pk].cited_by.append(row.resolution)
+    return list(rows.values())
+
+
+def paragraph_get(*, pk: int) -> Paragraph:
+    return get_object_or_404(Paragraph.objects.select_related("resolution"), pk=pk)
+
+
+def export_links(*, state: str | None = None) -> QuerySet[MandateLink]:
+    """Shown links (or those in `state`) with everything the export names: one query."""
+    links = MandateLink.objects.exclude(state=LinkState.REJECTED)
+    if state:
+        links = links.filter(state=state)
+    return links.select_related(
+        "mandate__paragraph__parent",
+        "mandate__resolution__adopted_at",
+        "mandate__actor",
+        "organisation",
+        "gbf_target",
+        "sdg",
+    ).order_by("mandate__resolution_id", "mandate__paragraph__order", "kind", "pk")

@@ -1,0 +1,512 @@
+"""Representations of resolutions, paragraphs, actors, mandates and status updates in the
+REST API. Read-only except `StatusUpdateWriteSerializer`, which only checks the shape of
+the input: the rules live in `services.mandate_status_update`.
+
+Every resource has `url` (itself in the API) and, where the site has a page for it,
+`html_url`; lists of related rows are links (`mandates_url`, ...) to filtered API lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from resolutions import selectors
+from resolutions.models import (
+    Actor,
+    EvidenceFile,
+    Mandate,
+    MandateLink,
+    MandateStatus,
+    Paragraph,
+    Resolution,
+    StatusUpdate,
+)
+from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PageUrlField(serializers.Field):
+    """The absolute address of the object's page on the site (`get_absolute_url`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return self.context["request"].build_absolute_uri(value.get_absolute_url())
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ListUrlField(serializers.Field):
+    """The absolute address of an API list filtered on this object, e.g. the mandates of a
+    resolution: /api/v1/mandates/?resolution=5."""
+
+    def __init__(self, *, view_name: str, param: str, lookup: str = "pk", **kwargs: Any):
+        self.view_name, self.param, self.lookup = view_name, param, lookup
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        query = urlencode({self.param: getattr(value, self.lookup)})
+        return self.context["request"].build_absolute_uri(f"{reverse(self.view_name)}?{query}")
+
+
+# --- References (a related row inside another) --------------------------------------------
+
+
+class ResolutionRefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-resolution-detail")
+
+    class Meta:
+        model = Resolution
+        fields = ["id", "url", "symbol", "title"]
+
+
+class ParagraphRefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-paragraph-detail")
+
+    class Meta:
+        model = Paragraph
+        fields = ["id", "url", "number", "text"]
+
+
+class ActorRefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-actor-detail", lookup_field="slug")
+
+    class Meta:
+        model = Actor
+        fields = ["slug", "url", "name"]
+
+
+# --- Resolutions --------------------------------------------------------------------------
+
+MandateCountsSerializer = type(
+    "MandateCountsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Number of mandates in each current status.",
+        **{
+            status: serializers.IntegerField(source=f"n_{status}", read_only=True)
+            for status in MandateStatus.values
+        },
+    },
+)
+
+
+class ResolutionSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-resolution-detail")
+    html_url = PageUrlField()
+    adopted_at = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the meeting that adopted it.",
+    )
+    operative_paragraphs = serializers.IntegerField(source="n_operative", read_only=True)
+    mandate_counts = MandateCountsSerializer(source="*", read_only=True)
+    paragraphs_url = ListUrlField(view_name="api-paragraph-list", param="resolution")
+    mandates_url = ListUrlField(view_name="api-mandate-list", param="resolution")
+
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "convention",
+            "symbol",
+            "display_symbol",
+            "kind",
+            "title",
+            "status",
+            "adopted_at",
+            "supersedes",
+            "source_name",
+            "operative_paragraphs",
+            "mandate_counts",
+            "paragraphs_url",
+            "mandates_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ResolutionDetailSerializer(ResolutionSerializer):
+    class Meta(ResolutionSerializer.Meta):
+        fields = [*ResolutionSerializer.Meta.fields, "source_text"]
+        read_only_fields = fields
+
+
+# --- Paragraphs ---------------------------------------------------------------------------
+
+
+class ParagraphMandateSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-mandate-detail")
+    actor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Mandate
+        fields = ["id", "url", "actor", "verb", "strength", "status"]
+        read_only_fields = fields
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "The importer's reading: each directive's verb lemma and addressed "
+        "actor slugs, declaratory verbs included.",
+        "items": {
+            "type": "object",
+            "properties": {
+                "verb": {"type": "string"},
+                "actors": {"type": "array", "items": {"type": "string"}},
+            },
+            "additionalProperties": True,
+        },
+    }
+)
+class ReadingField(serializers.JSONField):
+    pass
+
+
+class ParagraphSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-paragraph-detail")
+    resolution = ResolutionRefSerializer(read_only=True)
+    directives = ReadingField(source="reading", read_only=True)
+    mandates = ParagraphMandateSerializer(many=True, read_only=True)
+    heading = serializers.CharField(
+        source="display_heading",
+        read_only=True,
+        help_text="Annex title or decision heading, in `language`.",
+    )
+    text = serializers.CharField(
+        source="display_text",
+        read_only=True,
+        help_text="The paragraph's text in the language asked for (Accept-Language: en, "
+        "fr or es) when the text is held in it, in English otherwise.",
+    )
+    language = serializers.CharField(
+        source="display_language",
+        read_only=True,
+        help_text="The language of `text` and `heading`: en, fr or es.",
+    )
+
+    class Meta:
+        model = Paragraph
+        fields = [
+            "id",
+            "url",
+            "resolution",
+            "part",
+            "number",
+            "parent",
+            "order",
+            "heading",
+            "text",
+            "language",
+            "directives",
+            "mandates",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Paragraph) -> dict[str, Any]:
+        # The translation, when the view prefetched one (selectors.paragraphs_in_language).
+        selectors.localise_paragraphs([instance])
+        return super().to_representation(instance)
+
+
+# --- Actors -------------------------------------------------------------------------------
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-actor-detail", lookup_field="slug")
+    html_url = PageUrlField()
+    aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
+    mandate_count = serializers.IntegerField(source="n_mandates", read_only=True)
+    open_mandate_count = serializers.IntegerField(
+        source="n_open", read_only=True, help_text="Mandates not completed, superseded or N/A."
+    )
+    mandates_url = ListUrlField(view_name="api-mandate-list", param="actor", lookup="slug")
+
+    class Meta:
+        model = Actor
+        fields = [
+            "slug",
+            "url",
+            "html_url",
+            "name",
+            "kind",
+            "aliases",
+            "description",
+            "order",
+            "mandate_count",
+            "open_mandate_count",
+            "mandates_url",
+        ]
+        read_only_fields = fields
+
+
+# --- Mandates -----------------------------------------------------------------------------
+
+
+class MandateLinkSerializer(serializers.ModelSerializer):
+    """A mandate's link to a convention or organisation, GBF target or SDG. `state` is
+    `suggested` (read from the text by the importer, not checked by anyone) or
+    `confirmed` (by the Secretariat); removed links are not listed."""
+
+    key = serializers.CharField(
+        source="target_key",
+        read_only=True,
+        help_text="What the mandate filters take: organisation slug (ramsar), GBF target "
+        "code (T21) or SDG number (17).",
+    )
+    label = serializers.CharField(read_only=True, help_text="Short name: CBD, GBF T21, SDG 17.")
+    title = serializers.CharField(read_only=True, help_text="Full name or title.")
+
+    class Meta:
+        model = MandateLink
+        fields = ["kind", "key", "label", "title", "state", "source", "decided_at"]
+        read_only_fields = fields
+
+
+class MandateSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-mandate-detail")
+    html_url = PageUrlField()
+    resolution = ResolutionRefSerializer(read_only=True)
+    paragraph = ParagraphRefSerializer(read_only=True)
+    actor = ActorRefSerializer(read_only=True)
+    due_meeting = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the meeting it is due at.",
+    )
+    report_to = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Actor slug of the body to report to.",
+    )
+    version = serializers.IntegerField(read_only=True, help_text="Number of status updates so far.")
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text="Due at a meeting that has started, and not closed."
+    )
+    status_updates_url = ListUrlField(view_name="api-statusupdate-list", param="mandate")
+    links = MandateLinkSerializer(
+        many=True,
+        read_only=True,
+        help_text="Conventions, organisations, GBF targets and SDGs; suggested ones say so.",
+    )
+
+    class Meta:
+        model = Mandate
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "resolution",
+            "paragraph",
+            "actor",
+            "position",
+            "verb",
+            "verb_phrase",
+            "addressee_phrase",
+            "strength",
+            "subject_to_resources",
+            "due_meeting",
+            "cadence",
+            "report_to",
+            "status",
+            "progress",
+            "version",
+            "is_overdue",
+            "status_changed_at",
+            "status_updates_url",
+            "links",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Mandate) -> dict[str, Any]:
+        """The same representation as the declared fields give (a test compares them),
+        built directly: a page of 50 would otherwise resolve 300 URLs and walk 1,500 field
+        objects. Addresses come from per-request templates (`_links`)."""
+        if self.context.get("format"):  # /api/v1/mandates.json: suffixed links, rare
+            return super().to_representation(instance)
+        links = _links(self.context)
+        pk = instance.pk
+        resolution, paragraph, actor = instance.resolution, instance.paragraph, instance.actor
+        meeting, report_to = instance.due_meeting, instance.report_to
+        fields = self.fields
+        stamp = fields["created_at"].to_representation
+        return {
+            "id": pk,
+            "url": links.url("api-mandate-detail", pk),
+            "html_url": links.url("resolutions:mandate-detail", pk),
+            "resolution": {
+                "id": resolution.pk,
+                "url": links.url("api-resolution-detail", resolution.pk),
+                "symbol": resolution.symbol,
+                "title": resolution.title,
+            },
+            "paragraph": {
+                "id": paragraph.pk,
+                "url": links.url("api-paragraph-detail", paragraph.pk),
+                "number": paragraph.number,
+                "text": paragraph.text,
+            },
+            "actor": {
+                "slug": actor.slug,
+                "url": links.url("api-actor-detail", actor.slug),
+                "name": actor.name,
+            },
+            "position": instance.position,
+            "verb": instance.verb,
+            "verb_phrase": instance.verb_phrase,
+            "addressee_phrase": instance.addressee_phrase,
+            "strength": instance.strength,
+            "subject_to_resources": instance.subject_to_resources,
+            "due_meeting": None if meeting is None else meeting.code,
+            "cadence": instance.cadence,
+            "report_to": None if report_to is None else report_to.slug,
+            "status": instance.status,
+            "progress": instance.progress,
+            "version": instance.version,
+            "is_overdue": instance.is_overdue,
+            "status_changed_at": None
+            if instance.status_changed_at is None
+            else stamp(instance.status_changed_at),
+            "status_updates_url": links.list_url("api-statusupdate-list", mandate=pk),
+            "links": fields["links"].to_representation(instance.links.all()),
+            "created_at": stamp(instance.created_at),
+            "updated_at": stamp(instance.updated_at),
+        }
+
+
+class _Links:
+    """Absolute addresses by URL name, each resolved once per request: the address for one
+    key with the key swapped for another's (keys are ids and slugs, URL-safe as they are)."""
+
+    MARK = "8095179031"  # digits: also matches <int:pk> converters
+
+    def __init__(self, request) -> None:
+        self.request = request
+        self.templates: dict[str, tuple[str, str]] = {}
+
+    def url(self, view_name: str, key: Any) -> str:
+        template = self.templates.get(view_name)
+        if template is None:
+            path = reverse(view_name, args=[self.MARK])
+            before, _, after = self.request.build_absolute_uri(path).rpartition(self.MARK)
+            template = self.templates[view_name] = (before, after)
+        return f"{template[0]}{key}{template[1]}"
+
+    def list_url(self, view_name: str, **query: Any) -> str:
+        base = self.templates.get(view_name)
+        if base is None:
+            base = self.templates[view_name] = (
+                self.request.build_absolute_uri(reverse(view_name)),
+                "",
+            )
+        return f"{base[0]}?{urlencode(query)}"
+
+
+def _links(context: dict[str, Any]) -> _Links:
+    links = context.get("_links")
+    if links is None:
+        links = context["_links"] = _Links(context["request"])
+    return links
+
+
+# --- Status updates -----------------------------------------------------------------------
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["name", "content_type", "size"]
+        read_only_fields = fields
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-statusupdate-detail")
+    mandate_url = serializers.HyperlinkedRelatedField(
+        source="mandate", view_name="api-mandate-detail", read_only=True
+    )
+    evidence_links = serializers.ListField(child=serializers.URLField(), read_only=True)
+    evidence_files = EvidenceFileSerializer(source="files", many=True, read_only=True)
+    author = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="User name of who recorded it; null for the system.",
+    )
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "id",
+            "url",
+            "mandate",
+            "mandate_url",
+            "version",
+            "status",
+            "previous_status",
+            "progress",
+            "narrative",
+            "evidence_links",
+            "evidence_files",
+            "as_of",
+            "author",
+            "source",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StatusUpdateCreatedSerializer(StatusUpdateSerializer):
+    mandate_etag = serializers.SerializerMethodField(
+        help_text="The mandate's ETag after this update: the If-Match of the next one."
+    )
+
+    class Meta(StatusUpdateSerializer.Meta):
+        fields = [*StatusUpdateSerializer.Meta.fields, "mandate_etag"]
+        read_only_fields = fields
+
+    def get_mandate_etag(self, obj: StatusUpdate) -> str:
+        return self.context["mandate_etag"]
+
+
+class StatusUpdateWriteSerializer(serializers.Serializer):
+    """The body of POST /mandates/{id}/status-updates/. Shapes only; the service applies
+    the rules (http(s) links, no date in the future, nothing written on bad input)."""
+
+    status = serializers.ChoiceField(choices=MandateStatus.choices)
+    progress = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, allow_null=True, help_text="Percent done."
+    )
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NARRATIVE_CHARS, default=""
+    )
+    evidence_links = serializers.ListField(
+        child=serializers.URLField(max_length=2000),
+        required=False,
+        max_length=MAX_EVIDENCE_LINKS,
+        default=list,
+        help_text="http(s) addresses of evidence (documents, pages).",
+    )
+    as_of = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The date the status holds for; default today, never in the future.",
+    )

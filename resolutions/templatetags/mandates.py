@@ -1,0 +1,70 @@
+"""Template helpers for mandates: status badges, progress bars, directive highlighting."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from resolutions import vocabulary
+from resolutions.models import MandateStatus
+
+register = template.Library()
+
+STATUS_LABELS = dict(MandateStatus.choices)
+
+
+@register.inclusion_tag("includes/status_badge.html")
+def status_badge(status: str, label: str = "") -> dict[str, str]:
+    return {"status": status, "label": label or STATUS_LABELS.get(status, status)}
+
+
+@register.inclusion_tag("includes/status_bar.html")
+def status_bar(summary, size: str = "") -> dict[str, object]:
+    return {"summary": summary, "size": size}
+
+
+@register.filter
+def highlight_directive(text: str, mandate) -> SafeString:
+    """The paragraph text, escaped, with the mandate's verb phrase and addressee phrase
+    marked. Only the first occurrence of each is marked, at or after the verb."""
+    escaped = escape(text)
+    marks = []
+    start = 0
+    for phrase, css in (
+        (mandate.verb_phrase, "mark-verb"),
+        (mandate.addressee_phrase, "mark-actor"),
+    ):
+        if not phrase:
+            continue
+        match = re.compile(re.escape(escape(phrase))).search(escaped, start)
+        if match is None:
+            continue
+        marks.append((match.start(), match.end(), css))
+        start = match.end()
+    out, last = [], 0
+    for begin, end, css in sorted(marks):
+        out.append(escaped[last:begin])
+        out.append(format_html('<mark class="{}">{}</mark>', css, mark_safe(escaped[begin:end])))  # noqa: S308 - escaped above  # nosec
+        last = end
+    out.append(escaped[last:])
+    return mark_safe("".join(out))  # noqa: S308 - every piece is escaped  # nosec
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    """The verb as read in a sentence: call_on -> calls on, request -> requests."""
+    words = verb.split("_")
+    head = words[0]
+    if head == "shall":
+        return "shall"
+    head = head + ("es" if head.endswith(("s", "sh", "ch")) else "s")
+    return " ".join([head, *words[1:]])
+
+
+@register.filter
+def verb_strength(verb: str) -> str:
+    """directive, exhortation or declaratory."""
+    return vocabulary.strength_of(verb)

@@ -1,0 +1,50 @@
+"""The mandate representation built directly (MandateSerializer.to_representation, for
+speed) is exactly what the declared fields give, for every kind of row and request."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from resolutions import selectors
+from resolutions.models import Actor
+from resolutions.serializers import MandateSerializer
+from resolutions.services import mandate_status_update
+from tests.factories import MandateFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("host", ["testserver", "mandates.example.org:8443"])
+def test_fast_representation_equals_the_declared_fields(secretariat_user, settings, host):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "mandates.example.org"]
+    started = MeetingFactory(code="COP1", number=1, start_date="2020-01-01")
+    plain = MandateFactory()
+    due = MandateFactory(
+        due_meeting=started,
+        report_to=Actor.objects.get_or_create(slug="blg", defaults={"name": "BLG"})[0],
+        cadence="each_meeting",
+        subject_to_resources=True,
+    )
+    mandate_status_update(
+        mandate=due,
+        user=secretariat_user,
+        status="in_progress",
+        progress=40,
+        narrative="Under way.",
+        evidence_links=[],
+        expected_version=0,
+    )
+    request = Request(APIRequestFactory().get("/api/v1/mandates/", HTTP_HOST=host))
+    rows = list(selectors.mandates_for_api().filter(pk__in=[plain.pk, due.pk]))
+    assert len(rows) == 2
+    for mandate in rows:
+        serializer = MandateSerializer(context={"request": request})
+        fast = serializer.to_representation(mandate)
+        declared = serializers.ModelSerializer.to_representation(serializer, mandate)
+        assert fast == dict(declared)
+        assert list(fast) == list(declared)
+    assert fast["is_overdue"] is True
+    assert fast["url"].startswith(f"http://{host}/api/v1/mandates/")
