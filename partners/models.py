@@ -1,0 +1,186 @@
+"""Parties to the Convention, their focal points and their own implementation statuses;
+other organisations and the partnerships with them."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Region(models.TextChoices):
+    AFRICA = "africa", "Africa"
+    ASIA = "asia", "Asia"
+    EUROPE = "europe", "Europe"
+    OCEANIA = "oceania", "Oceania"
+    SOUTH_CENTRAL_AMERICA_CARIBBEAN = (
+        "south_central_america_caribbean",
+        "South and Central America and the Caribbean",
+    )
+    NORTH_AMERICA = "north_america", "North America"
+
+
+class Party(models.Model):
+    """A State (or regional economic integration organisation) Party to the Convention."""
+
+    # ISO 3166-1 alpha-2, upper case; the European Union uses the reserved "EU".
+    iso2 = models.CharField(max_length=2, unique=True)
+    iso3 = models.CharField(max_length=3, blank=True)
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=40, choices=Region.choices)
+    # Date the Convention entered into force for the Party; blank when not verified.
+    party_since = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(iso2__regex=r"^[A-Z]{2}$"), name="party_iso2_upper"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FocalPoint(models.Model):
+    """Links a user to the one Party they report for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="focal_point"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="focal_points")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["party", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.party.iso2})"
+
+
+class PartyImplementation(models.TextChoices):
+    NOT_REPORTED = "not_reported", "Not reported"
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class PartyStatus(models.Model):
+    """One entry of a Party's own status history for a mandate addressed to Parties.
+    Append-only; (party, mandate, version) is unique so concurrent reports cannot both
+    land on the same version."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="statuses")
+    mandate = models.ForeignKey(
+        "resolutions.Mandate", on_delete=models.CASCADE, related_name="party_statuses"
+    )
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=PartyImplementation.choices)
+    previous_status = models.CharField(
+        max_length=16,
+        choices=PartyImplementation.choices,
+        default=PartyImplementation.NOT_REPORTED,
+    )
+    narrative = models.TextField(blank=True)
+    evidence_links = models.JSONField(default=list, blank=True)
+    as_of = models.DateField(default=timezone.localdate)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_statuses",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["party", "mandate", "-version"]
+        verbose_name_plural = "party statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "mandate", "version"], name="partystatus_unique_version"
+            )
+        ]
+        indexes = [models.Index(fields=["mandate", "party", "-version"])]
+        # Append-only in the database itself: a correction is a new entry.
+        triggers = [
+            pgtrigger.Protect(
+                name="partystatus_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.iso2} {self.mandate_id} v{self.version}: {self.status}"
+
+
+class OrganisationKind(models.TextChoices):
+    CONVENTION = "convention", "Convention or MEA"
+    UN = "un", "UN body or programme"
+    IGO = "igo", "Intergovernmental organisation"
+    NGO = "ngo", "Non-governmental organisation"
+    NETWORK = "network", "Network or partnership"
+    OTHER = "other", "Other"
+
+
+class Organisation(models.Model):
+    """Another convention, an IGO, an NGO or a network such as the BLG."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=300)
+    acronym = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=16, choices=OrganisationKind.choices)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Names and acronyms that name it in texts (the importer suggests links).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.acronym or self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("synergies") + f"?organisation={self.slug}"
+
+
+class PartnershipKind(models.TextChoices):
+    MOU = "mou", "Memorandum of understanding"
+    JOINT_WORK_PROGRAMME = "jwp", "Joint work programme"
+    AGREEMENT = "agreement", "Cooperation agreement"
+    OTHER = "other", "Other"
+
+
+class Partnership(models.Model):
+    """A formal arrangement between the Secretariat and an organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="partnerships"
+    )
+    kind = models.CharField(max_length=16, choices=PartnershipKind.choices)
+    title = models.CharField(max_length=300)
+    signed_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    url = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "-signed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.title}"

@@ -1,0 +1,201 @@
+"""Reads of Parties and their own statuses: the Party page, the API's obligations and the
+Secretariat's matrix. Each runs a fixed number of queries whatever the number of Parties,
+mandates or statuses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from partners.models import Party, PartyImplementation, PartyStatus
+from partners.permissions import PARTY_ACTOR_SLUGS, party_actor_slug
+from reporting.selectors import party_participation_by_region, party_statuses_as_of
+from resolutions.models import Mandate, Resolution, ResolutionStatus
+
+
+def parties_list() -> QuerySet[Party]:
+    return Party.objects.order_by("name", "pk")
+
+
+def party_get(*, iso2: str) -> Party:
+    """The Party with this code (any case), or 404."""
+    return get_object_or_404(Party, iso2=iso2.upper())
+
+
+def party_mandates_q(party: Party | None = None) -> Q:
+    """Mandates a Party implements at home: those addressed to Parties as a whole and,
+    with `party`, those addressed to that Party by name (actor `party-<iso2>`)."""
+    q = Q(actor__slug__in=PARTY_ACTOR_SLUGS)
+    if party is not None:
+        q |= Q(actor__slug=party_actor_slug(party))
+    return q
+
+
+def party_obligations(*, party: Party) -> QuerySet[Mandate]:
+    """The mandates of resolutions in force addressed to the Party, each annotated with
+    the Party's latest status (`party_status`, `not_reported` before any report),
+    `party_version` (0 before any), `party_narrative`, `party_as_of` and
+    `party_reported_at`. One query."""
+    latest = PartyStatus.objects.filter(party=party, mandate=OuterRef("pk")).order_by("-version")
+    return (
+        Mandate.objects.filter(
+            party_mandates_q(party), resolution__status=ResolutionStatus.IN_FORCE
+        )
+        .select_related("resolution", "paragraph", "actor")
+        .annotate(
+            party_status=Coalesce(
+                Subquery(latest.values("status")[:1]), Value(PartyImplementation.NOT_REPORTED)
+            ),
+            party_version=Coalesce(
+                Subquery(latest.values("version")[:1]), Value(0), output_field=IntegerField()
+            ),
+            party_narrative=Subquery(latest.values("narrative")[:1]),
+            party_as_of=Subquery(latest.values("as_of")[:1]),
+            party_reported_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .order_by("resolution__symbol", "paragraph__order", "position", "id")
+    )
+
+
+def party_status_history(*, party: Party, mandate: Mandate | None = None) -> QuerySet[PartyStatus]:
+    """The Party's status history, newest first (for one mandate with `mandate`)."""
+    qs = PartyStatus.objects.filter(party=party).select_related("author")
+    if mandate is not None:
+        qs = qs.filter(mandate=mandate)
+    return qs.order_by("mandate_id", "-version")
+
+
+@dataclass
+class ResolutionGroup:
+    resolution: Resolution
+    mandates: list[Mandate] = field(default_factory=list)
+
+
+@dataclass
+class PartyPage:
+    party: Party
+    groups: list[ResolutionGroup]
+    counts: dict[str, int]
+
+    @property
+    def mandates(self) -> list[Mandate]:
+        return [m for g in self.groups for m in g.mandates]
+
+
+def party_page(*, party: Party) -> PartyPage:
+    """What the resolutions ask of the Party, grouped by resolution, with its latest status
+    and history per mandate (`mandate.party_history`). Two queries."""
+    mandates = list(party_obligations(party=party))
+    history: dict[int, list[PartyStatus]] = defaultdict(list)
+    for status in party_status_history(party=party).filter(mandate__in=[m.pk for m in mandates]):
+        history[status.mandate_id].append(status)
+    groups: dict[int, ResolutionGroup] = {}
+    counts = dict.fromkeys(PartyImplementation.values, 0)
+    for mandate in mandates:
+        mandate.party_history = history.get(mandate.pk, [])
+        mandate.party_status_label = PartyImplementation(mandate.party_status).label
+        counts[mandate.party_status] += 1
+        groups.setdefault(
+            mandate.resolution_id, ResolutionGroup(mandate.resolution)
+        ).mandates.append(mandate)
+    return PartyPage(party=party, groups=list(groups.values()), counts=counts)
+
+
+# --- The Secretariat's matrix -------------------------------------------------------------
+
+
+@dataclass
+class MatrixColumn:
+    mandate: Mandate
+    implemented: int = 0
+    reported: int = 0
+    parties: int = 0
+
+    @property
+    def not_reported(self) -> int:
+        return self.parties - self.reported
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.implemented} of {self.parties} Parties report it implemented; "
+            f"{self.not_reported} have not reported"
+        )
+
+
+@dataclass
+class Matrix:
+    parties: list[Party]
+    columns: list[MatrixColumn]
+    #: {(party id, mandate id): status}; a missing pair is not_reported.
+    cells: dict[tuple[int, int], str]
+
+    def rows(self) -> list[tuple[Party, list[tuple[str, str]]]]:
+        """Per Party, its (status, label) per column."""
+        labels = dict(PartyImplementation.choices)
+        rows = []
+        for party in self.parties:
+            statuses = [
+                self.cells.get((party.pk, c.mandate.pk), PartyImplementation.NOT_REPORTED)
+                for c in self.columns
+            ]
+            rows.append((party, [(s, labels[s]) for s in statuses]))
+        return rows
+
+
+def party_matrix(*, parties: QuerySet[Party], mandates: QuerySet[Mandate]) -> Matrix:
+    """Parties x mandates addressed to Parties, with each Party's latest status and, per
+    mandate, how many of the Parties shown report it implemented and how many reported at
+    all. Three queries whatever the size."""
+    party_list = list(parties)
+    mandate_list = list(
+        mandates.filter(party_mandates_q())
+        .select_related("resolution", "paragraph", "actor")
+        .order_by("resolution__symbol", "paragraph__order", "position", "id")
+    )
+    party_ids = {p.pk for p in party_list}
+    cells: dict[tuple[int, int], str] = {}
+    rows = (
+        party_statuses_as_of()
+        .filter(mandate__in=[m.pk for m in mandate_list], party__in=party_ids)
+        .values_list("party_id", "mandate_id", "status")
+    )
+    for party_id, mandate_id, status in rows:
+        cells[(party_id, mandate_id)] = status
+    columns = []
+    for mandate in mandate_list:
+        column = MatrixColumn(mandate=mandate, parties=len(party_list))
+        for party in party_list:
+            status = cells.get((party.pk, mandate.pk), PartyImplementation.NOT_REPORTED)
+            if status != PartyImplementation.NOT_REPORTED:
+                column.reported += 1
+            if status == PartyImplementation.IMPLEMENTED:
+                column.implemented += 1
+        columns.append(column)
+    return Matrix(parties=party_list, columns=columns, cells=cells)
+
+
+def reporting_share_by_region(*, resolution_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Share of Parties that reported, per resolution and CMS region, for the meeting
+    reports: rows {resolution, region, region_label, parties, reported, share (0-100)}.
+    Built on reporting.selectors.party_participation_by_region (the report's own figures),
+    plus one query for the resolutions."""
+    from partners.models import Region
+
+    rows = list(party_participation_by_region(resolution_ids=resolution_ids))
+    resolutions = Resolution.objects.in_bulk({r["resolution_id"] for r in rows})
+    labels = dict(Region.choices)
+    return [
+        {
+            **row,
+            "resolution": resolutions[row["resolution_id"]],
+            "region_label": labels.get(row["region"], row["region"]),
+            "share": round(100 * row["reported"] / row["parties"]) if row["parties"] else 0,
+        }
+        for row in rows
+    ]

@@ -1,0 +1,145 @@
+"""Representations of Parties, the mandates addressed to a Party (its obligations) and a
+Party's own statuses in the REST API. `PartyStatusWriteSerializer` only checks the shape of
+the input: the rules live in `services.party_status_record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from partners.models import Party, PartyImplementation, PartyStatus, Region
+from resolutions.models import Mandate, MandateStatus
+from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
+
+
+def _absolute(context: dict[str, Any], path: str) -> str:
+    return context["request"].build_absolute_uri(path)
+
+
+class PartySerializer(serializers.ModelSerializer):
+    iso2 = serializers.CharField(help_text="ISO 3166-1 alpha-2 code; EU for the European Union.")
+    region = serializers.ChoiceField(choices=Region.choices, help_text="CMS region.")
+    party_since = serializers.DateField(
+        allow_null=True,
+        help_text="The date the Convention entered into force for the Party; null when "
+        "not verified.",
+    )
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+    obligations_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = [
+            "iso2",
+            "iso3",
+            "name",
+            "region",
+            "party_since",
+            "url",
+            "html_url",
+            "obligations_url",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, party: Party) -> str:
+        return _absolute(self.context, reverse("api-party-detail", args=[party.iso2]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, party: Party) -> str:
+        return _absolute(self.context, reverse("partners:party-detail", args=[party.iso2.lower()]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_obligations_url(self, party: Party) -> str:
+        return _absolute(self.context, reverse("api-party-obligations", args=[party.iso2]))
+
+
+class ObligationResolutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    symbol = serializers.CharField(source="display_symbol")
+    title = serializers.CharField()
+
+
+class ObligationSerializer(serializers.Serializer):
+    """A mandate addressed to the Party, with the Party's latest status for it."""
+
+    mandate = serializers.IntegerField(source="pk", help_text="The mandate's id.")
+    mandate_url = serializers.SerializerMethodField()
+    resolution = ObligationResolutionSerializer()
+    paragraph = serializers.CharField(source="paragraph.label", help_text='Paragraph number: "29".')
+    verb = serializers.CharField(help_text='Lemma of the operative verb: "encourage".')
+    verb_phrase = serializers.CharField(help_text='As written: "Further encourages".')
+    actor = serializers.CharField(source="actor.slug", help_text="Addressee: parties.")
+    secretariat_status = serializers.ChoiceField(
+        source="status", choices=MandateStatus.choices, help_text="The mandate's overall status."
+    )
+    party_status = serializers.ChoiceField(
+        choices=PartyImplementation.choices, help_text="The Party's latest status."
+    )
+    party_version = serializers.IntegerField(
+        help_text="Version of the Party's latest status (0 before any): send it as `version` "
+        "when recording the next one."
+    )
+    party_narrative = serializers.CharField(allow_null=True)
+    party_as_of = serializers.DateField(allow_null=True)
+    party_reported_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_mandate_url(self, mandate: Mandate) -> str:
+        return _absolute(self.context, reverse("api-mandate-detail", args=[mandate.pk]))
+
+
+class PartyStatusSerializer(serializers.ModelSerializer):
+    party = serializers.CharField(source="party.iso2", help_text="The Party's ISO code.")
+    mandate = serializers.IntegerField(source="mandate_id")
+    author = serializers.CharField(source="author.get_username", allow_null=True, default=None)
+
+    class Meta:
+        model = PartyStatus
+        fields = [
+            "id",
+            "party",
+            "mandate",
+            "version",
+            "status",
+            "previous_status",
+            "narrative",
+            "evidence_links",
+            "as_of",
+            "author",
+            "created_at",
+        ]
+
+
+class PartyStatusWriteSerializer(serializers.Serializer):
+    """The body of POST /parties/{ISO2}/statuses/."""
+
+    mandate = serializers.IntegerField(
+        min_value=1, help_text="Id of a mandate addressed to Parties (see obligations)."
+    )
+    status = serializers.ChoiceField(choices=PartyImplementation.choices)
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NARRATIVE_CHARS, default=""
+    )
+    evidence_links = serializers.ListField(
+        child=serializers.URLField(max_length=2000),
+        required=False,
+        max_length=MAX_EVIDENCE_LINKS,
+        default=list,
+        help_text="http(s) addresses of evidence.",
+    )
+    as_of = serializers.DateField(
+        required=False, allow_null=True, help_text="Default today, never in the future."
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2_147_483_647,
+        help_text="The version of the Party's status this report is based on (the "
+        "obligation's `party_version`): 412 if another report was saved since. Leave it "
+        "out (and send no If-Match) to record after whatever is latest.",
+    )

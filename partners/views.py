@@ -1,0 +1,201 @@
+"""Pages of the Parties: the list, each Party's page (printable, and as PDF, DOCX and XLSX),
+the focal point's report form and the Secretariat's matrix. Thin: a selector or a service,
+a template."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from partners import documents, permissions, selectors, services
+from partners.filters import MatrixFilter, PartyFilter
+from partners.forms import PartyStatusForm
+from partners.models import Party, PartyImplementation, Region
+from resolutions.models import Mandate, Resolution
+
+
+def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def party_list(request: HttpRequest) -> HttpResponse:
+    filterset = PartyFilter(request.GET, queryset=selectors.parties_list())
+    status = 200
+    if filterset.is_valid():
+        parties = list(filterset.qs)
+    else:
+        parties, status = [], 400
+    by_region = [
+        (label, [p for p in parties if p.region == value]) for value, label in Region.choices
+    ]
+    return render(
+        request,
+        "partners/party_list.html",
+        {
+            "filter": filterset,
+            "by_region": [(label, ps) for label, ps in by_region if ps],
+            "count": len(parties),
+            "figures": selectors.reporting_share_by_region(),
+        },
+        status=status,
+    )
+
+
+def party_detail(request: HttpRequest, iso2: str) -> HttpResponse:
+    if iso2 != iso2.lower():
+        return redirect("partners:party-detail", iso2=iso2.lower(), permanent=True)
+    party = selectors.party_get(iso2=iso2)
+    page = selectors.party_page(party=party)
+    can_report = permissions.can_report_party_status(request.user, party)
+    return render(
+        request,
+        "partners/party_detail.html",
+        {"page": page, "party": party, "can_report": can_report, "statuses": PartyImplementation},
+    )
+
+
+def party_download(request: HttpRequest, iso2: str, fmt: str) -> HttpResponse:
+    party = selectors.party_get(iso2=iso2)
+    page = selectors.party_page(party=party)
+    name = f"cms-obligations-{party.iso2.lower()}"
+    if fmt == "pdf":
+        return _attachment(
+            documents.party_pdf(page), content_type=documents.PDF_TYPE, filename=f"{name}.pdf"
+        )
+    if fmt == "docx":
+        return _attachment(
+            documents.party_docx(page), content_type=documents.DOCX_TYPE, filename=f"{name}.docx"
+        )
+    if fmt == "xlsx":
+        return _attachment(
+            documents.party_xlsx(page), content_type=documents.XLSX_TYPE, filename=f"{name}.xlsx"
+        )
+    raise Http404("Unknown format.")
+
+
+def _report_refused(
+    request: HttpRequest, party: Party, mandate: Mandate | None
+) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if party is not None and not permissions.can_report_party_status(request.user, party, mandate):
+        raise PermissionDenied(f"Only {party.name}'s focal points and the Secretariat may report.")
+    return None
+
+
+def party_report(request: HttpRequest, iso2: str, mandate_id: int) -> HttpResponse:
+    """The focal point's report on one mandate: the form and the Party's history. Refused
+    (403) to everyone but that Party's focal points and the Secretariat, GET and POST."""
+    party = selectors.party_get(iso2=iso2)
+    if refused := _report_refused(request, party, None):
+        return refused
+    mandate = selectors.party_obligations(party=party).filter(pk=mandate_id).first()
+    if mandate is None:
+        raise Http404("No mandate addressed to this Party with that id.")
+    if refused := _report_refused(request, party, mandate):
+        return refused
+    page_url = reverse("partners:party-detail", args=[party.iso2.lower()])
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        form = PartyStatusForm(request.POST)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                recorded = services.party_status_record(
+                    party=party,
+                    mandate=mandate,
+                    user=request.user,
+                    status=data["status"],
+                    narrative=data["narrative"],
+                    evidence_links=data["evidence"],
+                    as_of=data["as_of"],
+                    expected_version=data["version"],
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except services.StalePartyStatus as exc:
+                # Nothing was written: show the report that won, keep the typed input, and
+                # base the form on the version now shown.
+                conflict = exc
+                resubmit = request.POST.copy()
+                resubmit["version"] = str(exc.current_version)
+                form = PartyStatusForm(resubmit)
+                mandate = selectors.party_obligations(party=party).get(pk=mandate_id)
+                status = 409
+            else:
+                messages.add_message(
+                    request,
+                    messages.SUCCESS if recorded else messages.INFO,
+                    "Report saved."
+                    if recorded
+                    else "Nothing to save: the status is unchanged and no narrative or "
+                    "evidence was given.",
+                )
+                return redirect(f"{page_url}#m{mandate.pk}")
+    else:
+        form = PartyStatusForm.for_mandate(mandate)
+    return render(
+        request,
+        "partners/party_report.html",
+        {
+            "party": party,
+            "mandate": mandate,
+            "form": form,
+            "conflict": conflict,
+            "history": selectors.party_status_history(party=party, mandate=mandate),
+            "page_url": page_url,
+        },
+        status=status,
+    )
+
+
+def party_matrix(request: HttpRequest) -> HttpResponse:
+    """Parties x mandates with each Party's status (Secretariat only); `?export=xlsx`."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not permissions.can_view_party_matrix(request.user):
+        raise PermissionDenied("The matrix is for the Secretariat.")
+    params = request.GET.copy()
+    export = params.pop("export", [""])[-1]
+    filterset = MatrixFilter(params, queryset=selectors.parties_list())
+    if not filterset.is_valid():
+        return render(
+            request,
+            "partners/party_matrix.html",
+            {"filter": filterset, "matrix": None, "figures": []},
+            status=400,
+        )
+    resolutions = filterset.resolutions()
+    mandates = Mandate.objects.all()
+    if resolutions:
+        mandates = mandates.filter(resolution__in=resolutions)
+    matrix = selectors.party_matrix(parties=filterset.qs, mandates=mandates)
+    if export == "xlsx":
+        return _attachment(
+            documents.matrix_xlsx(matrix),
+            content_type=documents.XLSX_TYPE,
+            filename="cms-party-matrix.xlsx",
+        )
+    figures = selectors.reporting_share_by_region(
+        resolution_ids=[r.pk for r in resolutions] or None
+    )
+    return render(
+        request,
+        "partners/party_matrix.html",
+        {
+            "filter": filterset,
+            "matrix": matrix,
+            "rows": matrix.rows(),
+            "figures": figures,
+            "resolutions": Resolution.objects.order_by("symbol"),
+            "export_query": request.GET.urlencode(),
+        },
+    )

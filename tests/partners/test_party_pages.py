@@ -1,0 +1,286 @@
+"""The Party pages: list, Party page and its files, the focal point's report form, the
+Secretariat's matrix; who may do what on each."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from partners.models import Party, PartyImplementation, PartyStatus
+from partners.services import party_status_record
+from resolutions.models import Mandate
+from tests.factories import MandateFactory, ParagraphFactory, PartyStatusFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def report_url(iso2: str, mandate: Mandate) -> str:
+    return reverse("partners:party-report", args=[iso2, mandate.pk])
+
+
+def test_party_list_groups_by_region_and_searches(cms_parties, client):
+    response = client.get("/parties/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "123 Parties" in html and "South and Central America and the Caribbean" in html
+    assert 'href="/parties/uz/"' in html and "European Union" in html
+    response = client.get("/parties/", {"q": "uzbek"})
+    assert "1 Party" in response.content.decode()
+    assert client.get("/parties/", {"region": "atlantis"}).status_code == 400
+    assert 'href="/parties/"' in client.get("/").content.decode()  # in the nav
+
+
+def test_party_page_lists_what_is_asked_with_the_partys_own_status(
+    seed, party_mandates, focal_point_user, other_focal_point_user, client
+):
+    uz = Party.objects.get(iso2="UZ")
+    first, second = party_mandates[0], party_mandates[1]
+    party_status_record(
+        party=uz,
+        mandate=first,
+        user=focal_point_user,
+        status=PartyImplementation.IN_PROGRESS,
+        narrative="National action plan drafted with the wetlands authority.",
+    )
+    PartyStatusFactory(party=Party.objects.get(iso2="BR"), mandate=second)
+    secretariat_only = Mandate.objects.filter(resolution=seed, actor__slug="secretariat").first()
+
+    response = client.get("/parties/uz/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "What CMS resolutions ask of Uzbekistan" in html
+    assert seed.title in html
+    assert f'id="m{first.pk}"' in html and f'id="m{second.pk}"' in html
+    assert f'id="m{secretariat_only.pk}"' not in html
+    assert "National action plan drafted with the wetlands authority." in html
+    # Brazil's report is Brazil's: Uzbekistan's page shows the mandate as not reported.
+    assert html.count('data-status="not_reported"') == len(party_mandates) - 1
+    assert "Report<span" not in html  # anonymous: nothing to edit
+    assert client.get("/parties/UZ/").status_code == 301
+    assert client.get("/parties/zz/").status_code == 404
+
+
+def test_only_the_partys_own_focal_points_see_report_controls(
+    seed, party_mandates, focal_point_user, other_focal_point_user, secretariat_user, reader_user
+):
+    url = "/parties/uz/"
+    assert "Report<span" in client_for(focal_point_user).get(url).content.decode()
+    assert "Report<span" in client_for(secretariat_user).get(url).content.decode()
+    assert "Report<span" not in client_for(other_focal_point_user).get(url).content.decode()
+    assert "Report<span" not in client_for(reader_user).get(url).content.decode()
+    assert "Report<span" in client_for(other_focal_point_user).get("/parties/br/").content.decode()
+
+
+def test_party_page_runs_a_fixed_number_of_queries(
+    seed, party_mandates, focal_point_user, django_assert_num_queries
+):
+    uz = Party.objects.get(iso2="UZ")
+    client = client_for(None)
+    with django_assert_num_queries(3) as one:
+        client.get("/parties/uz/")
+    for mandate in party_mandates:
+        for status in ("not_started", "in_progress", "implemented"):
+            PartyStatusFactory(party=uz, mandate=mandate, status=status, narrative=status)
+    extra = ParagraphFactory(resolution=seed, number="99", order=999)
+    MandateFactory(paragraph=extra, actor=party_mandates[0].actor, verb="urge")
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get("/parties/uz/")
+    assert response.content.decode().count('data-status="implemented"') == len(party_mandates)
+
+
+def test_party_page_downloads_as_pdf_docx_and_xlsx(seed, party_mandates, focal_point_user, client):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    uz = Party.objects.get(iso2="UZ")
+    party_status_record(
+        party=uz,
+        mandate=party_mandates[0],
+        user=focal_point_user,
+        status=PartyImplementation.IMPLEMENTED,
+        narrative="Focal point designated in 2024.",
+    )
+    pdf = client.get("/parties/uz/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == 'attachment; filename="cms-obligations-uz.pdf"'
+    assert pdf.content.startswith(b"%PDF")
+
+    docx = client.get("/parties/uz/docx/")
+    assert docx["Content-Disposition"].startswith("attachment;")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "What CMS resolutions ask of Uzbekistan" in text
+    cells = [
+        c.text for t in Document(io.BytesIO(docx.content)).tables for r in t.rows for c in r.cells
+    ]
+    assert any("Focal point designated in 2024." in c for c in cells)
+
+    xlsx = client.get("/parties/uz/xlsx/")
+    assert xlsx["Content-Disposition"] == 'attachment; filename="cms-obligations-uz.xlsx"'
+    assert zipfile.is_zipfile(io.BytesIO(xlsx.content))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Resolution" and len(rows) == len(party_mandates) + 1
+    assert rows[1][5] == "Implemented" and rows[1][6] == "Focal point designated in 2024."
+
+
+# --- The report form ----------------------------------------------------------------------
+
+
+def test_focal_point_reports_and_the_report_shows_on_the_public_page(
+    seed, party_mandates, focal_point_user
+):
+    mandate = party_mandates[0]
+    client = client_for(focal_point_user)
+    url = report_url("uz", mandate)
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'name="version" value="0"' in form.content.decode()
+    response = client.post(
+        url,
+        {
+            "status": "in_progress",
+            "narrative": "Inter-ministerial committee set up.",
+            "evidence": "https://example.org/uz-committee",
+            "version": "0",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == f"/parties/uz/#m{mandate.pk}"
+    status = PartyStatus.objects.get()
+    assert (status.party.iso2, status.version, status.author) == ("UZ", 1, focal_point_user)
+    assert status.evidence_links == ["https://example.org/uz-committee"]
+    assert "Inter-ministerial committee set up." in Client().get("/parties/uz/").content.decode()
+    history = client.get(url).content.decode()
+    assert "Not reported → In progress" in history and 'name="version" value="1"' in history
+
+
+def test_stale_form_is_refused_and_shows_the_newer_report(seed, party_mandates, focal_point_user):
+    mandate = party_mandates[0]
+    uz = Party.objects.get(iso2="UZ")
+    party_status_record(
+        party=uz, mandate=mandate, user=focal_point_user, status="not_started", narrative="First."
+    )
+    client = client_for(focal_point_user)
+    response = client.post(
+        report_url("uz", mandate),
+        {"status": "implemented", "narrative": "Mine, typed on an old page.", "version": "0"},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Not saved: someone else reported on this mandate first" in html
+    assert "First." in html and "Mine, typed on an old page." in html
+    assert 'name="version" value="1"' in html
+    assert PartyStatus.objects.count() == 1
+
+
+def test_bad_input_is_shown_beside_the_field_and_nothing_is_written(
+    seed, party_mandates, focal_point_user
+):
+    response = client_for(focal_point_user).post(
+        report_url("uz", party_mandates[0]),
+        {"status": "in_progress", "evidence": "not-a-link", "version": "0"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not a web address" in html and "field-error" in html
+    response = client_for(focal_point_user).post(
+        report_url("uz", party_mandates[0]), {"status": "done", "version": "0"}
+    )
+    assert response.status_code == 400
+    assert PartyStatus.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_report_form_is_refused_to_everyone_but_the_party_and_the_secretariat(
+    method,
+    seed,
+    party_mandates,
+    focal_point_user,
+    other_focal_point_user,
+    reader_user,
+    secretariat_user,
+):
+    mandate = party_mandates[0]
+    data = {"status": "implemented", "version": "0"}
+    url = report_url("uz", mandate)
+    for user in (other_focal_point_user, reader_user):
+        assert getattr(client_for(user), method)(url, data).status_code == 403
+    anonymous = getattr(Client(), method)(url, data)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert PartyStatus.objects.count() == 0
+    expected = 200 if method == "get" else 302
+    assert getattr(client_for(secretariat_user), method)(url, data).status_code == expected
+    # A mandate not addressed to Parties has no report form, for anyone.
+    secretariat_mandate = Mandate.objects.filter(resolution=seed, actor__slug="secretariat").first()
+    other = report_url("uz", secretariat_mandate)
+    assert getattr(client_for(focal_point_user), method)(other, data).status_code == 404
+    assert PartyStatus.objects.count() == (1 if method == "post" else 0)
+
+
+# --- The matrix ---------------------------------------------------------------------------
+
+
+def test_matrix_is_for_the_secretariat_only(seed, focal_point_user, reader_user, secretariat_user):
+    assert client_for(focal_point_user).get("/parties/matrix/").status_code == 403
+    assert client_for(reader_user).get("/parties/matrix/").status_code == 403
+    anonymous = Client().get("/parties/matrix/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert client_for(secretariat_user).get("/parties/matrix/").status_code == 200
+
+
+def test_matrix_shows_statuses_aggregates_filters_and_exports(
+    seed, cms_parties, party_mandates, secretariat_user
+):
+    from openpyxl import load_workbook
+
+    first = party_mandates[0]
+    for iso2, status in (("UZ", "implemented"), ("KE", "implemented"), ("DE", "not_started")):
+        PartyStatusFactory(party=Party.objects.get(iso2=iso2), mandate=first, status=status)
+    client = client_for(secretariat_user)
+    html = client.get("/parties/matrix/").content.decode()
+    assert "123 Parties, " in html
+    assert "2 of 123 Parties report it implemented; 120 have not reported" in html
+    html = client.get("/parties/matrix/", {"region": "asia"}).content.decode()
+    assert "1 of 19 Parties report it implemented; 18 have not reported" in html
+    html = client.get(
+        "/parties/matrix/", {"resolution": seed.pk, "region": "africa"}
+    ).content.decode()
+    assert f", {len(party_mandates)} mandates" in html
+    assert client.get("/parties/matrix/", {"region": "atlantis"}).status_code == 400
+    assert client.get("/parties/matrix/", {"resolution": "999999"}).status_code == 400
+
+    export = client.get("/parties/matrix/", {"region": "asia", "export": "xlsx"})
+    assert export["Content-Disposition"] == 'attachment; filename="cms-party-matrix.xlsx"'
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    uzbekistan = next(r for r in rows if r[1] == "UZ")
+    assert uzbekistan[3] == "Implemented"
+    assert len([r for r in rows if r and r[2] == "Asia"]) == 19
+
+
+def test_matrix_runs_a_fixed_number_of_queries(
+    seed, party_mandates, secretariat_user, django_assert_num_queries
+):
+    from tests.factories import PartyFactory
+
+    client = client_for(secretariat_user)
+    client.get("/parties/matrix/")  # warm the session
+    PartyFactory(iso2="UZ")
+    with django_assert_num_queries(11) as small:
+        client.get("/parties/matrix/")
+    for iso2, name in (("KE", "Kenya"), ("DE", "Germany"), ("BR", "Brazil"), ("FR", "France")):
+        party = PartyFactory(iso2=iso2, iso3=iso2 + "X", name=name)
+        for mandate in party_mandates:
+            PartyStatusFactory(party=party, mandate=mandate)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get("/parties/matrix/")
+    assert "5 Parties" in response.content.decode()
