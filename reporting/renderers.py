@@ -1,0 +1,284 @@
+"""The files of a progress report: HTML and PDF from one template, DOCX (reporting.word),
+CSV and JSON of the table data.
+
+Rendering is a pure function of the report row and the history as of its cut-off: no
+clock, no randomness. Dates inside the files come from the row (the cut-off), so the same
+version always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from django.template.loader import render_to_string
+
+from reporting.content import ReportContent
+from reporting.models import ProgressReport, ReportFormat
+
+CONTENT_TYPES = {
+    ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ReportFormat.PDF: "application/pdf",
+    ReportFormat.HTML: "text/html; charset=utf-8",
+    ReportFormat.CSV: "text/csv; charset=utf-8",
+    ReportFormat.JSON: "application/json",
+}
+
+#: Files past this size are spooled to disk while written.
+SPOOL_BYTES = 4 * 1024 * 1024
+
+#: Columns of the CSV: one line per mandate (paragraph x addressee).
+CSV_COLUMNS = [
+    "resolution",
+    "title",
+    "paragraph",
+    "paragraph_summary",
+    "actor",
+    "addressee",
+    "verb",
+    "status",
+    "progress",
+    "due_meeting",
+    "done_in_period",
+    "evidence",
+]
+
+
+def render_html(content: ReportContent) -> str:
+    return render_to_string(
+        "reporting/document/report.html",
+        {"content": content, "report": content.report, "meeting": content.meeting},
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of the report's HTML: one template for both. WeasyPrint takes the PDF's
+    dates from the page's dcterms meta tags (the cut-off) and writes no random id."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
+
+
+def _done_in_period(activity) -> str:
+    return " | ".join(
+        f"{a.recorded_on.isoformat()} {a.actor}"
+        + (f" ({a.status_label.lower()})" if a.changed else "")
+        + (f": {a.narrative}" if a.narrative else "")
+        for a in activity
+    )
+
+
+def _spooled() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+
+
+def write_csv(content: ReportContent, out: IO[bytes]) -> None:
+    """One line per mandate with its status at the cut-off, streamed section by section."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    for section in content.sections:
+        for row in section.rows:
+            for mandate in row.mandates:
+                own = [a for a in row.activity if a.actor == mandate.actor]
+                writer.writerow(
+                    [
+                        section.symbol,
+                        section.title,
+                        row.number,
+                        row.summary,
+                        mandate.actor_slug,
+                        mandate.actor,
+                        mandate.verb,
+                        mandate.status,
+                        "" if mandate.progress is None else mandate.progress,
+                        mandate.due_meeting,
+                        _done_in_period(a for a in own if a.narrative or a.changed),
+                        " ".join(dict.fromkeys(link for a in own for link in a.links)),
+                    ]
+                )
+    text.detach()
+
+
+def _json_section(section) -> dict[str, Any]:
+    parties = section.parties
+    columns = section.status_columns
+    return {
+        "resolution": section.symbol,
+        "title": section.title,
+        "adopted_at": section.adopted_at,
+        "summary": {
+            "by_status": {
+                status: n
+                for (status, _), n in zip(section.status_columns, section.status_cells, strict=True)
+            },
+            "by_actor": [
+                {
+                    "actor": slug,
+                    "addressee": name,
+                    "counts": {s: summary.counts[s] for s, _ in columns if summary.counts.get(s)},
+                }
+                for slug, name, summary in section.by_actor
+            ],
+            "mandates": section.mandates,
+        },
+        "paragraphs": [
+            {
+                "number": row.number,
+                "summary": row.summary,
+                "addressees": row.addressees,
+                "mandates": [
+                    {
+                        "actor": m.actor_slug,
+                        "addressee": m.actor,
+                        "verb": m.verb,
+                        "status": m.status,
+                        "progress": m.progress,
+                        "due_meeting": m.due_meeting or None,
+                    }
+                    for m in row.mandates
+                ],
+                "done_in_period": [
+                    {
+                        "recorded_on": a.recorded_on.isoformat(),
+                        "addressee": a.actor,
+                        "previous_status": a.previous_status,
+                        "status": a.status,
+                        "progress": a.progress,
+                        "narrative": a.narrative,
+                        "evidence": list(a.links),
+                    }
+                    for a in row.activity
+                ],
+                "evidence": row.evidence,
+            }
+            for row in section.rows
+        ],
+        "parties": None
+        if parties is None
+        else {
+            "parties": parties.parties,
+            "reported": parties.reported,
+            "by_region": [
+                {"region": r.region, "parties": r.parties, "reported": r.reported}
+                for r in parties.regions
+            ],
+            "by_paragraph": [
+                {"paragraph": line.paragraph, "verb": line.verb, "counts": line.counts}
+                for line in parties.mandates
+            ],
+        },
+    }
+
+
+def _mandate_ref_json(m) -> dict[str, Any]:
+    return {
+        "resolution": m.resolution,
+        "paragraph": m.paragraph,
+        "addressee": m.actor,
+        "verb": m.verb,
+        "status": m.status,
+        "progress": m.progress,
+        "due_meeting": m.due_meeting or None,
+        "status_since": m.changed_on.isoformat() if m.changed_on else None,
+    }
+
+
+def write_json(content: ReportContent, out: IO[bytes]) -> None:
+    """The report's data as one JSON document, written piece by piece so that no more than
+    one section is held at a time. Keys keep a fixed order: the bytes are reproducible."""
+    report = content.report
+
+    def dump(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def write_list(key: str, items, convert: Callable[[Any], Any], first: bool = False):
+        out.write((b"" if first else b",\n") + dump(key) + b":[")
+        for index, item in enumerate(items):
+            out.write((b",\n" if index else b"\n") + dump(convert(item)))
+        out.write(b"]")
+
+    header = {
+        "meeting": content.meeting.code,
+        "meeting_title": content.meeting.title,
+        "document_symbol": report.document_symbol,
+        "agenda_item": report.agenda_item or None,
+        "version": report.version,
+        "cut_off": report.cut_off.isoformat(),
+        "period_start": report.period_start.isoformat() if report.period_start else None,
+        "totals": {seg["status"]: seg["count"] for seg in content.totals.segments},
+    }
+    out.write(b"{" + dump("report") + b":" + dump(header))
+    write_list("resolutions", content.sections, _json_section)
+    write_list("overdue", content.overdue, _mandate_ref_json)
+    retirement = content.retirement
+    write_list("proposed_for_retirement", retirement or [], _mandate_ref_json)
+    write_list(
+        "history",
+        content.history,
+        lambda h: {
+            "recorded_on": h.recorded_on.isoformat(),
+            "resolution": h.resolution,
+            "paragraph": h.paragraph,
+            "addressee": h.actor,
+            "verb": h.verb,
+            "previous_status": h.previous_status,
+            "status": h.status,
+            "progress": h.progress,
+            "narrative": h.narrative,
+            "evidence": list(h.links),
+        },
+    )
+    write_list(
+        "party_history",
+        content.party_history,
+        lambda h: {
+            "recorded_on": h.recorded_on.isoformat(),
+            "party": h.party,
+            "resolution": h.resolution,
+            "paragraph": h.paragraph,
+            "verb": h.verb,
+            "status": h.status,
+            "narrative": h.narrative,
+        },
+    )
+    out.write(b"}\n")
+
+
+def report_files(
+    report: ProgressReport, *, on_progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """Render every file of `report`, one at a time: (format, readable file at 0).
+
+    `on_progress(percent)` is told how far rendering has got (0-100)."""
+    from reporting.word import render_docx
+
+    def progress(start: int, end: int):
+        if on_progress is None:
+            return None
+        return lambda done, total: on_progress(start + (end - start) * done // max(total, 1))
+
+    html = render_html(ReportContent(report, on_section=progress(0, 30)))
+    yield ReportFormat.HTML, io.BytesIO(html.encode())
+    pdf = render_pdf(html)
+    del html
+    if on_progress is not None:
+        on_progress(55)
+    yield ReportFormat.PDF, io.BytesIO(pdf)
+    del pdf
+    yield (
+        ReportFormat.DOCX,
+        io.BytesIO(render_docx(ReportContent(report, on_section=progress(55, 80)))),
+    )
+    for fmt, writer, span in (
+        (ReportFormat.CSV, write_csv, (80, 90)),
+        (ReportFormat.JSON, write_json, (90, 100)),
+    ):
+        out = _spooled()
+        writer(ReportContent(report, on_section=progress(*span)), out)
+        out.seek(0)
+        yield fmt, out
