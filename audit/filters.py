@@ -1,0 +1,46 @@
+"""The audit page's filters: object type and id, user, date range. Unknown values are
+form errors (the page answers 400 and says which)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from audit.models import EVENT_MODELS
+
+
+class AuditFilter(django_filters.FilterSet):
+    object_type = django_filters.ChoiceFilter(
+        label="Object type",
+        choices=[(name, name.replace("statusupdate", "status update")) for name in EVENT_MODELS],
+        method="filter_object_type",
+    )
+    object_id = django_filters.CharFilter(label="Object id", method="filter_object_id")
+    user = django_filters.ModelChoiceFilter(
+        label="User",
+        queryset=get_user_model().objects.order_by("username"),
+        method="filter_user",
+        to_field_name="username",
+    )
+    since = django_filters.DateFilter(
+        label="From", field_name="pgh_created_at", lookup_expr="date__gte"
+    )
+    until = django_filters.DateFilter(
+        label="Until", field_name="pgh_created_at", lookup_expr="date__lte"
+    )
+
+    def filter_object_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Only that event table is read, rather than filtering the union of all of them.
+        return queryset.across(EVENT_MODELS[value]) if value else queryset
+
+    def filter_object_id(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(pgh_obj_id=value.strip()) if value else queryset
+
+    def filter_user(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(pgh_context__user=value.pk) if value else queryset
+
+    class Meta:
+        fields: list[str] = []
+        form = forms.Form
