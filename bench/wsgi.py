@@ -1,0 +1,106 @@
+"""The benchmark server: `gunicorn bench.wsgi` serves the application (production settings,
+plus bench/urls.py and the query counter) and, under /floor/, the floor: the rows of the
+mandate list's first page from one raw SQL query, as plain JSON of the same shape, with no
+ORM, DRF, middleware or template in between. What the list API costs beyond the floor is
+the framework's share. The floor is never part of the application's URLs."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import parse_qs
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from django.core.wsgi import get_wsgi_application
+
+django_application = get_wsgi_application()
+
+from django.db import close_old_connections, connection  # noqa: E402
+
+FLOOR_SQL = """
+SELECT m.id, r.id, r.symbol, r.title, p.id, p.number, p.text, a.slug, a.name,
+       m.position, m.verb, m.verb_phrase, m.addressee_phrase, m.strength,
+       m.subject_to_resources, dm.code, m.cadence, rt.slug, m.status, m.progress, m.version,
+       coalesce(dm.start_date <= current_date
+                AND m.status NOT IN ('completed', 'not_applicable', 'superseded'), false),
+       m.status_changed_at, m.created_at, m.updated_at
+FROM resolutions_mandate m
+JOIN resolutions_resolution r ON r.id = m.resolution_id
+JOIN resolutions_paragraph p ON p.id = m.paragraph_id
+JOIN resolutions_actor a ON a.id = m.actor_id
+LEFT JOIN reporting_meeting dm ON dm.id = m.due_meeting_id
+LEFT JOIN resolutions_actor rt ON rt.id = m.report_to_id
+WHERE (%(actor)s::text IS NULL OR a.slug = %(actor)s)
+ORDER BY r.symbol, p."order", m.position, a."order", m.id
+LIMIT %(limit)s
+"""
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def floor(environ, start_response):
+    params = parse_qs(environ.get("QUERY_STRING", ""))
+    size = min(200, int(params.get("page_size", ["50"])[0]))
+    actor = params.get("actor", [None])[0]
+    base = f"http://{environ.get('HTTP_HOST', 'localhost')}"
+    close_old_connections()
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_SQL, {"limit": size + 1, "actor": actor})
+        rows = cursor.fetchall()
+    results = [
+        {
+            "id": m[0],
+            "url": f"{base}/api/v1/mandates/{m[0]}/",
+            "html_url": f"{base}/mandates/{m[0]}/",
+            "resolution": {
+                "id": m[1],
+                "url": f"{base}/api/v1/resolutions/{m[1]}/",
+                "symbol": m[2],
+                "title": m[3],
+            },
+            "paragraph": {
+                "id": m[4],
+                "url": f"{base}/api/v1/paragraphs/{m[4]}/",
+                "number": m[5],
+                "text": m[6],
+            },
+            "actor": {"slug": m[7], "url": f"{base}/api/v1/actors/{m[7]}/", "name": m[8]},
+            "position": m[9],
+            "verb": m[10],
+            "verb_phrase": m[11],
+            "addressee_phrase": m[12],
+            "strength": m[13],
+            "subject_to_resources": m[14],
+            "due_meeting": m[15],
+            "cadence": m[16],
+            "report_to": m[17],
+            "status": m[18],
+            "progress": m[19],
+            "version": m[20],
+            "is_overdue": m[21],
+            "status_changed_at": _iso(m[22]),
+            "status_updates_url": f"{base}/api/v1/status-updates/?mandate={m[0]}",
+            "created_at": _iso(m[23]),
+            "updated_at": _iso(m[24]),
+        }
+        for m in rows[:size]
+    ]
+    body = json.dumps({"next": None, "previous": None, "results": results}).encode()
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("X-Queries", "1"),
+        ],
+    )
+    return [body]
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO", "").startswith("/floor/"):
+        return floor(environ, start_response)
+    return django_application(environ, start_response)
