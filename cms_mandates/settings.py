@@ -171,6 +171,10 @@ REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=1900)
 REPORT_STALE_AFTER = env.int("REPORT_STALE_AFTER", default=300)
 # Workers started on one report at most this many times before it is marked failed.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# The annex of the report's documents (HTML, PDF, DOCX) lists the status updates and Party
+# statuses of the period one by one up to this many; past it, it gives their number and
+# refers to the report's JSON file, which always holds all of them.
+REPORT_DOCUMENT_HISTORY_ROWS = env.int("REPORT_DOCUMENT_HISTORY_ROWS", default=2000)
 if not REPORT_SOFT_TIME_LIMIT < REPORT_TIME_LIMIT:
     raise ImproperlyConfigured("REPORT_SOFT_TIME_LIMIT must be less than REPORT_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE["reporting-sweep"] = {"task": "reporting.sweep_reports", "schedule": 60.0}

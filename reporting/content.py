@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -30,6 +31,9 @@ from resolutions.templatetags.mandates import verb_label
 
 #: Words of a paragraph kept as the summary of its mandate in the table.
 SUMMARY_WORDS = 40
+#: Updates per addressee shown in the "done in the period" column: the latest ones. The
+#: earlier ones are counted there and listed in the history of the period.
+REPORTED_PER_ADDRESSEE = 3
 
 STATUS_LABELS = dict(MandateStatus.choices)
 PARTY_STATUS_LABELS = dict(PartyImplementation.choices)
@@ -122,10 +126,28 @@ class ParagraphRow:
     def evidence(self) -> list[str]:
         return list(dict.fromkeys(link for a in self.activity for link in a.links))
 
-    @property
-    def reported(self) -> list[Activity]:
+    @cached_property
+    def _said(self) -> list[Activity]:
         """Updates of the period that say something: a narrative or a status change."""
         return [a for a in self.activity if a.narrative or a.changed]
+
+    @cached_property
+    def reported(self) -> list[Activity]:
+        """What the table shows of `_said`: the latest REPORTED_PER_ADDRESSEE updates of
+        each addressee, in date order."""
+        shown: Counter[str] = Counter()
+        kept: list[Activity] = []
+        for activity in reversed(self._said):
+            if shown[activity.actor] < REPORTED_PER_ADDRESSEE:
+                shown[activity.actor] += 1
+                kept.append(activity)
+        kept.reverse()
+        return kept
+
+    @property
+    def earlier(self) -> int:
+        """Updates of the period that say something and are not in `reported`."""
+        return len(self._said) - len(self.reported)
 
 
 @dataclass(frozen=True)
@@ -456,7 +478,7 @@ class ReportContent:
             return None
         return Rows(selectors.completed_mandates(cut_off=self.cut_off), mandate_ref)
 
-    @property
+    @cached_property
     def history(self) -> Rows:
         return Rows(
             selectors.status_updates_in_period(
@@ -465,7 +487,7 @@ class ReportContent:
             _history_row,
         )
 
-    @property
+    @cached_property
     def party_history(self) -> Rows:
         return Rows(
             selectors.party_statuses_in_period(
@@ -473,6 +495,19 @@ class ReportContent:
             ),
             _party_history_row,
         )
+
+    @property
+    def history_listed(self) -> bool:
+        """Whether the documents (HTML, PDF, DOCX) list the status updates of the period
+        one by one: up to REPORT_DOCUMENT_HISTORY_ROWS. Past that a meeting document
+        could not be read, let alone printed: they give the count and refer to the JSON
+        file, which always holds every update."""
+        return len(self.history) <= settings.REPORT_DOCUMENT_HISTORY_ROWS
+
+    @property
+    def party_history_listed(self) -> bool:
+        """The same for the Party statuses of the period."""
+        return len(self.party_history) <= settings.REPORT_DOCUMENT_HISTORY_ROWS
 
     def _party_data(self) -> tuple[dict[int, list[RegionShare]], dict[int, dict[str, int]], int]:
         shares: dict[int, list[RegionShare]] = defaultdict(list)

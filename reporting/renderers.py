@@ -55,12 +55,75 @@ def render_html(content: ReportContent) -> str:
     )
 
 
-def render_pdf(html: str) -> bytes:
-    """The PDF of the report's HTML: one template for both. WeasyPrint takes the PDF's
-    dates from the page's dcterms meta tags (the cut-off) and writes no random id."""
+#: Where a document template allows its PDF to be cut (between resolution sections, before
+#: the closing parts and the annex): an HTML comment inside <body>.
+PDF_PART_BREAK = "<!-- pdf-part -->"
+#: Parts are laid out in runs of about this much HTML.
+PDF_RUN_CHARS = 400_000
+
+
+def _runs(parts: list[str]) -> Iterator[str]:
+    """Consecutive parts joined into runs of about PDF_RUN_CHARS (at least one part each)."""
+    run: list[str] = []
+    size = 0
+    for part in parts:
+        if run and size + len(part) > PDF_RUN_CHARS:
+            yield "".join(run)
+            run, size = [], 0
+        run.append(part)
+        size += len(part)
+    if run:
+        yield "".join(run)
+
+
+def _css_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def render_pdf(html: str, *, running_header: str = "") -> bytes:
+    """The PDF of a document's HTML: one template for both. WeasyPrint takes the PDF's
+    dates from the page's dcterms meta tags (the cut-off) and writes no random id.
+
+    WeasyPrint lays out a whole document in memory, and its time grows faster than the
+    page count. A long document whose template marks where it may be cut
+    (PDF_PART_BREAK) is therefore laid out in runs of parts, one after the other, and the
+    runs joined into one file: memory stays that of one run, time grows with the length.
+    Page numbers continue from run to run; each run after the first starts on a new page,
+    and its pages carry `running_header` (the document symbol) at the top, as every page
+    but the document's first does."""
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    head, found, rest = html.partition("<body>")
+    body, _, _ = rest.rpartition("</body>")
+    runs = list(_runs(body.split(PDF_PART_BREAK))) if found else []
+    if len(runs) < 2:
+        return HTML(string=html).write_pdf()
+
+    import pypdf
+
+    head, _, head_end = head.rpartition("</head>")
+    writer = pypdf.PdfWriter()
+    metadata = None
+    pages = 0
+    for index, run in enumerate(runs):
+        style = ""
+        if index:
+            header = f"@top-right {{ content: {_css_string(running_header)}; }}"
+            style = (
+                f"<style>@page {{ {header} }} "
+                f"@page :first {{ counter-reset: page {pages + 1}; {header} }}</style>"
+            )
+        document = HTML(string=f"{head}{style}</head>{head_end}<body>{run}</body></html>").render()
+        pages += len(document.pages)
+        reader = pypdf.PdfReader(io.BytesIO(document.write_pdf()))
+        del document
+        if metadata is None:
+            metadata = dict(reader.metadata or {})
+        writer.append(reader)
+    writer.add_metadata(metadata or {})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _done_in_period(activity) -> str:
@@ -264,7 +327,7 @@ def report_files(
 
     html = render_html(ReportContent(report, on_section=progress(0, 30)))
     yield ReportFormat.HTML, io.BytesIO(html.encode())
-    pdf = render_pdf(html)
+    pdf = render_pdf(html, running_header=report.document_symbol)
     del html
     if on_progress is not None:
         on_progress(55)

@@ -1,0 +1,118 @@
+"""Long reports stay documents: the PDF is laid out in runs with page numbers and the
+running header carried across, the "done in the period" column shows the latest updates of
+each addressee, and past a limit the annex gives the count and refers to the JSON file."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pypdf
+import pytest
+from django.core.files.storage import default_storage
+
+from reporting import renderers, services
+from reporting.content import REPORTED_PER_ADDRESSEE, ReportContent
+from reporting.renderers import render_html
+from reporting.word import render_docx
+from resolutions.seed import seed_reading
+from resolutions.services import resolution_create_from_reading
+from tests.reporting.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+def _compile(history):
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    outcome = services.report_compile(report_id=report.pk)
+    assert outcome.outcome == "done", outcome.report.error
+    return outcome.report
+
+
+def _pdf(report) -> pypdf.PdfReader:
+    with default_storage.open(report.files["pdf"], "rb") as f:
+        return pypdf.PdfReader(io.BytesIO(f.read()))
+
+
+def _page_numbers(pdf: pypdf.PdfReader) -> list[int]:
+    """The number printed at the foot of each page: the last number of its text."""
+    return [int(re.findall(r"\b\d+\b", page.extract_text())[-1]) for page in pdf.pages]
+
+
+def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media, monkeypatch):
+    reading = seed_reading("synergies-and-partnerships")
+    resolution_create_from_reading(reading=reading, symbol="99.1", title="Second text")
+    # Every resolution section, the closing parts and the annex become runs of their own.
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    report = _compile(history)
+    pdf = _pdf(report)
+    html = render_html(ReportContent(report))
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 10**9)
+    whole = pypdf.PdfReader(io.BytesIO(renderers.render_pdf(html)))
+
+    # A new run starts on a new page, so the split document may be a little longer.
+    assert len(whole.pages) <= len(pdf.pages) <= len(whole.pages) + 4
+    assert _page_numbers(pdf) == list(range(1, len(pdf.pages) + 1))
+    # The symbol heads every page, at the start of a run as elsewhere (the first page
+    # carries it in its header block).
+    symbol = report.document_symbol
+    assert all(symbol in page.extract_text() for page in pdf.pages)
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split()).lower()
+    for expected in ("second text", "informed the blg members.", "annex: history of the period"):
+        assert expected in text
+    # The file is still the report's: its metadata, and the same bytes every time.
+    assert pdf.metadata.title.startswith(symbol)
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    with default_storage.open(report.files["pdf"], "rb") as f:
+        assert renderers.render_pdf(html, running_header=symbol) == f.read()
+
+
+def test_the_table_shows_the_latest_updates_of_each_addressee(history, media, secretariat_user):
+    mandate = history.in_progress
+    narratives = [f"Step {n} of the work plan." for n in range(1, 6)]
+    for narrative in narratives:
+        record(mandate, secretariat_user, "in_progress", narrative=narrative)
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    html = render_html(ReportContent(report))
+    table = html.split('class="data paragraphs"', 1)[1].split("</table>", 1)[0]
+    row = next(r for r in table.split("<tr>") if "Step 5" in r)
+    shown = narratives[-REPORTED_PER_ADDRESSEE:]
+    assert all(n in row for n in shown)
+    assert not any(n in row for n in narratives[:-REPORTED_PER_ADDRESSEE])
+    hidden = len(narratives) + 1 - REPORTED_PER_ADDRESSEE  # and "Informed the BLG members."
+    assert f"And {hidden} earlier updates in the period (see the annex)." in row
+    # The annex still lists every one.
+    annex = html.split('id="annex"', 1)[1]
+    assert all(n in annex for n in narratives)
+
+
+def test_past_the_limit_the_documents_count_the_history_and_refer_to_the_json(
+    history, media, settings
+):
+    settings.REPORT_DOCUMENT_HISTORY_ROWS = 2
+    report = _compile(history)
+    content = ReportContent(report)
+    assert len(content.history) == 3 and len(content.party_history) == 4
+    with default_storage.open(report.files["html"], "rb") as f:
+        html = f.read().decode()
+    annex = html.split('id="annex"', 1)[1]
+    assert "3 status updates were recorded in the period: too many to list" in annex
+    assert "4 Party statuses were recorded in the period: too many to list" in annex
+    assert "Informed the BLG members." not in annex
+    docx = render_docx(content)
+    assert b"3 status updates were recorded in the period" in _docx_text(docx)
+    with default_storage.open(report.files["json"], "rb") as f:
+        data = json.load(f)
+    assert len(data["history"]) == 3 and len(data["party_history"]) == 4
+
+    settings.REPORT_DOCUMENT_HISTORY_ROWS = 3
+    assert ReportContent(report).history_listed
+    assert not ReportContent(report).party_history_listed
+
+
+def _docx_text(data: bytes) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("word/document.xml")
