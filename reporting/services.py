@@ -38,7 +38,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partners import permissions
 from reporting import selectors
@@ -368,11 +368,17 @@ def report_compile(*, report_id: int, time_budget: float | None = None) -> Compi
 
     `time_budget` (seconds) stops compiling at the first section or file that starts
     after it has run out; Celery's soft time limit is the backstop within a section."""
+    deadline = None if not time_budget else time.monotonic() + float(time_budget)
+    # The meeting document is written in the Secretariat's working language, whoever asked
+    # for it: in-process (the embedded default) the request's language is still active.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _report_compile(report_id, deadline)
+
+
+def _report_compile(report_id: int, deadline: float | None) -> CompileOutcome:
     from celery.exceptions import SoftTimeLimitExceeded
 
     from reporting.renderers import report_files
-
-    deadline = None if not time_budget else time.monotonic() + float(time_budget)
 
     def check_time() -> None:
         if deadline is not None and time.monotonic() > deadline:

@@ -9,8 +9,9 @@ import datetime as dt
 import psycopg
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reporting import selectors, services
 from reporting.models import Meeting, ProgressReport, ReportEntry, ReportSource
@@ -212,6 +213,17 @@ def test_a_report_over_its_time_budget_is_stopped_and_marked_failed(pending):
 
 def test_a_generous_time_budget_changes_nothing(pending):
     assert services.report_compile(report_id=pending.pk, time_budget=3600).outcome == "done"
+
+
+def test_a_report_asked_for_in_french_is_written_in_english(pending):
+    # In-process (the embedded default) the request's language is still active.
+    with translation.override("fr"):
+        outcome = services.report_compile(report_id=pending.pk)
+        assert translation.get_language() == "fr"
+    with default_storage.open(outcome.report.files["html"], "rb") as f:
+        html = f.read().decode()
+    assert "15th Meeting of the Conference of the Parties" in html
+    assert "Conférence" not in html and "réunion" not in html
 
 
 # --- Sweep and schedule ---------------------------------------------------------------------
