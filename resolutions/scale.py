@@ -53,7 +53,10 @@ CMS_COUNTS = {
 SCALES = {"cms": 1.0, "mea": 10.0}
 MAX_PARTIES = 133
 PREAMBLE_SHARE = 0.2
-START = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+#: The generated history spans these years evenly, as years of tracking would: a meeting's
+#: report period (since the previous COP) then holds its share of it.
+START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+END = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 BATCH = 5_000
 
 _WORDS = [
@@ -357,9 +360,14 @@ def _versions(counts: Counts, m: int) -> int:
     )
 
 
+def _moment(i: int, n: int) -> dt.datetime:
+    """When row `i` of `n` was recorded: evenly from START to END, to the second."""
+    return START + dt.timedelta(seconds=(END - START).total_seconds() * i // max(n, 1))
+
+
 def _update_time(counts: Counts, m: int, v: int) -> dt.datetime:
-    # Dealt round-robin, version by version: row i = (v - 1) * mandates + m, one a minute.
-    return START + dt.timedelta(minutes=(v - 1) * counts.mandates + m)
+    # Dealt round-robin, version by version: row i = (v - 1) * mandates + m.
+    return _moment((v - 1) * counts.mandates + m, counts.status_updates)
 
 
 def _parties(counts: Counts) -> list[Party]:
@@ -410,7 +418,7 @@ def _status_updates(counts: Counts, mandates: list[Mandate], user_id: int, rng: 
         for i in range(counts.status_updates):
             v, m = divmod(i, n)
             v += 1
-            at = START + dt.timedelta(minutes=i)
+            at = _moment(i, counts.status_updates)
             yield (
                 mandates[m].pk,
                 v,
@@ -450,7 +458,7 @@ def _party_statuses(
             p, j = i % len(parties), i // len(parties)
             v = j // len(for_parties) + 1
             m, mandate = for_parties[j % len(for_parties)]
-            at = START + dt.timedelta(minutes=3 * i)
+            at = _moment(i, counts.party_statuses)
             yield (
                 parties[p].pk,
                 mandate.pk,
