@@ -16,7 +16,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 # unless DATABASE_URL / REDIS_URL are set.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint audit format lock bench clean backup restore messages
+.PHONY: run test lint audit format lock bench bench-report clean backup restore messages
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ lock:
 # BENCH_SCALE=quick for a short smoke run on a small data set.
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# A COP report compiled at `cms` scale and at twice it: seconds, peak memory, the ratio.
+bench-report: $(VENV)/.installed-dev
+	$(PY) bench/report.py $(BENCH_REPORT_ARGS)
 
 # Backups: `make backup` writes var/backups/<UTC time>/ (pg_dump -Fc, or a copy of the
 # SQLite file, plus a tar of MEDIA_ROOT and a manifest of row counts and checksums);

@@ -1,0 +1,174 @@
+"""Time and peak memory of compiling a COP progress report at `cms` scale and at twice it.
+
+    make bench-report                      # both sizes, then the ratio
+    .venv/bin/python bench/report.py --factors 1 --meeting COP15
+
+For each factor (default 1 and 2) the database `<BENCH_DATABASE_URL>` (factor 1) or
+`<BENCH_DATABASE_URL>_x<factor>` is created if missing, migrated, given the seed (meetings,
+Parties) and `generate_scale_data --factor F` (minutes the first time; nothing after).
+Then a fresh Python process compiles a new version of the meeting's report in the
+foreground, exactly as the worker does (`services.report_compile`, no Celery in between),
+and reports the seconds per file, the total, the rows in the period and its peak resident
+memory (`ru_maxrss`, the baseline of the same process before compiling is given too).
+Files go to a temporary MEDIA_ROOT. Results are printed and written to
+bench/results/report-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cms_bench"
+
+
+def database_url(base: str, factor: float) -> str:
+    return base if factor == 1 else f"{base}_x{factor:g}"
+
+
+def env_for(url: str, media: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MEDIA_ROOT": media,
+        # Reports compile in this process: no broker.
+        "REDIS_URL": "",
+    }
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(url: str, factor: float, env: dict[str, str]) -> None:
+    ensure_database(url)
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["load_seed", "-v0"],
+        ["generate_scale_data", "--factor", f"{factor:g}"],
+    ):
+        subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT)
+
+
+def measure(meeting_code: str) -> dict:
+    """In this process: compile one report and return the figures."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms_mandates.settings")
+    import django
+
+    django.setup()
+    from reporting import renderers, services
+    from reporting.content import ReportContent
+    from reporting.models import Meeting
+    from resolutions.models import Mandate, StatusUpdate
+
+    def peak_mib() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    meeting = Meeting.objects.get(code=meeting_code)
+    report, _ = services.report_request(meeting=meeting, user=None, queue=False)
+    content = ReportContent(report)
+    figures: dict = {
+        "meeting": meeting.code,
+        "period": f"{report.period_start:%Y-%m-%d} to {report.cut_off:%Y-%m-%d}",
+        "mandates": Mandate.objects.count(),
+        "status_updates": StatusUpdate.objects.count(),
+        "updates_in_period": len(content.history),
+        "party_statuses_in_period": len(content.party_history),
+        "baseline_rss_mib": round(peak_mib()),
+    }
+    per_file: dict[str, float] = {}
+    original = renderers.report_files
+
+    def timed(*args, **kwargs):
+        last = time.perf_counter()
+        for fmt, data in original(*args, **kwargs):
+            per_file[str(fmt)] = round(time.perf_counter() - last, 1)
+            yield fmt, data
+            last = time.perf_counter()
+
+    renderers.report_files = timed
+    started = time.perf_counter()
+    outcome = services.report_compile(report_id=report.pk)
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    if outcome.outcome != "done":
+        raise SystemExit(f"The report failed: {outcome.report.error}")
+    figures["seconds_per_file"] = per_file
+    figures["peak_rss_mib"] = round(peak_mib())
+    media = Path(os.environ["MEDIA_ROOT"])
+    figures["bytes"] = {
+        fmt: (media / name).stat().st_size for fmt, name in sorted(outcome.report.files.items())
+    }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--factors", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--meeting", default="COP15")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.meeting)))
+        return
+
+    results = []
+    for factor in args.factors:
+        url = database_url(args.database_url, factor)
+        with tempfile.TemporaryDirectory(prefix="bench-report-") as media:
+            env = env_for(url, media)
+            prepare(url, factor, env)
+            out = subprocess.run(
+                [PYTHON, __file__, "--measure", "--meeting", args.meeting],
+                env=env,
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            ).stdout
+        figures = {"factor": factor, **json.loads(out.strip().splitlines()[-1])}
+        results.append(figures)
+        print(json.dumps(figures, indent=2), flush=True)
+
+    print("\n| factor | mandates | updates in period | seconds | peak RSS MiB |")
+    print("|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['factor']:g} | {r['mandates']:,} | {r['updates_in_period']:,} | "
+            f"{r['seconds']} | {r['peak_rss_mib']} |"
+        )
+    if len(results) > 1:
+        base = results[0]
+        for r in results[1:]:
+            ratio = r["seconds"] / base["seconds"]
+            print(f"\ntime with {r['factor'] / base['factor']:g}x the data: {ratio:.2f}x")
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out_dir / f"report-{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
