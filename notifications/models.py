@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Follow(models.Model):
@@ -67,9 +68,9 @@ class Follow(models.Model):
 
 
 class Delivery(models.TextChoices):
-    IMMEDIATE = "immediate", "By e-mail at once"
-    DIGEST = "digest", "By e-mail in a daily digest"
-    NONE = "none", "No e-mail: in the application only"
+    IMMEDIATE = "immediate", _("By e-mail at once")
+    DIGEST = "digest", _("By e-mail in a daily digest")
+    NONE = "none", _("No e-mail: in the application only")
 
 
 class NotificationPreference(models.Model):
@@ -84,8 +85,8 @@ class NotificationPreference(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    STATUS_CHANGE = "status_change", "Status change"
-    DEADLINE_REMINDER = "deadline_reminder", "Document deadline reminder"
+    STATUS_CHANGE = "status_change", _("Status change")
+    DEADLINE_REMINDER = "deadline_reminder", _("Document deadline reminder")
 
 
 class Notification(models.Model):

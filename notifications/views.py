@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
@@ -46,7 +47,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
         try:
             ids = [int(request.POST.get("id", ""))]
         except ValueError:
-            messages.error(request, "Nothing marked: no notification named.")
+            messages.error(request, gettext("Nothing marked: no notification named."))
             return redirect("notifications:list")
         services.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications:list")
@@ -60,7 +61,7 @@ def preference(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Delivery saved.")
+        messages.success(request, gettext("Delivery saved."))
     return redirect("notifications:list")
 
 
@@ -82,7 +83,10 @@ def follow(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     following = request.POST.get("follow") == "1"
     services.follow_set(user=request.user, target=target, following=following)
     messages.success(
-        request, f"Following {target}." if following else f"No longer following {target}."
+        request,
+        gettext("Following %(target)s.") % {"target": target}
+        if following
+        else gettext("No longer following %(target)s.") % {"target": target},
     )
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

@@ -7,6 +7,9 @@ import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.selectors import Matrix, PartyPage
 from reporting.renderers import render_pdf
@@ -16,20 +19,20 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_TYPE = "application/pdf"
 
 OBLIGATION_COLUMNS = [
-    "Resolution",
-    "Paragraph",
-    "Verb",
-    "Addressee",
-    "Paragraph text",
-    "Party status",
-    "Party narrative",
-    "As of",
-    "Secretariat status",
+    _("Resolution"),
+    _("Paragraph"),
+    _("Verb"),
+    _("Addressee"),
+    _("Paragraph text"),
+    _("Party status"),
+    _("Party narrative"),
+    _("As of"),
+    _("Secretariat status"),
 ]
 
 
 def _title(page: PartyPage) -> str:
-    return f"What CMS resolutions ask of {page.party.name}"
+    return gettext("What CMS resolutions ask of %(party)s") % {"party": page.party.name}
 
 
 def _obligation_row(mandate) -> list[object]:
@@ -39,7 +42,7 @@ def _obligation_row(mandate) -> list[object]:
         mandate.verb_phrase or mandate.verb,
         mandate.actor.name,
         mandate.paragraph.text,
-        mandate.party_status_label,
+        str(mandate.party_status_label),
         mandate.party_narrative or "",
         mandate.party_as_of.isoformat() if mandate.party_as_of else "",
         mandate.get_status_display(),
@@ -59,9 +62,9 @@ def party_docx(page: PartyPage) -> bytes:
 
     document = Document()
     document.add_heading(_title(page), level=1)
+    as_of = gettext("As of %(date)s.") % {"date": date_format(timezone.localdate(), "d F Y")}
     document.add_paragraph(
-        f"{page.party.name} ({page.party.iso2}), {page.party.get_region_display()}. "
-        f"As of {timezone.localdate():%d %B %Y}."
+        f"{page.party.name} ({page.party.iso2}), {page.party.get_region_display()}. {as_of}"
     )
     for group in page.groups:
         document.add_heading(f"{group.resolution.display_symbol} {group.resolution.title}", level=2)
@@ -69,7 +72,12 @@ def party_docx(page: PartyPage) -> bytes:
         table.style = "Table Grid"
         for cell, text in zip(
             table.rows[0].cells,
-            ["Paragraph", "What is asked", f"{page.party.name}'s status", "Secretariat"],
+            [
+                gettext("Paragraph"),
+                gettext("What is asked"),
+                gettext("%(party)s's status") % {"party": page.party.name},
+                gettext("Secretariat"),
+            ],
             strict=True,
         ):
             cell.text = text
@@ -77,7 +85,7 @@ def party_docx(page: PartyPage) -> bytes:
             cells = table.add_row().cells
             cells[0].text = m.paragraph.label
             cells[1].text = f"{m.verb_phrase or m.verb} {m.actor.name}: {m.paragraph.text}"
-            cells[2].text = m.party_status_label + (
+            cells[2].text = str(m.party_status_label) + (
                 f"\n{m.party_narrative}" if m.party_narrative else ""
             )
             cells[3].text = m.get_status_display()
@@ -99,7 +107,7 @@ def party_xlsx(page: PartyPage) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = page.party.iso2
-    sheet.append(OBLIGATION_COLUMNS)
+    sheet.append([str(column) for column in OBLIGATION_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for mandate in page.mandates:
@@ -114,9 +122,9 @@ def matrix_xlsx(matrix: Matrix) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Parties x mandates"
+    sheet.title = gettext("Parties x mandates")
     sheet.append(
-        ["Party", "ISO", "Region"]
+        [gettext("Party"), "ISO", gettext("Region")]
         + [
             f"{c.mandate.resolution.display_symbol} ¶{c.mandate.paragraph.label} {c.mandate.verb}"
             for c in matrix.columns
@@ -126,11 +134,12 @@ def matrix_xlsx(matrix: Matrix) -> bytes:
         cell.font = Font(bold=True)
     for party, statuses in matrix.rows():
         sheet.append(
-            [party.name, party.iso2, party.get_region_display()] + [label for _, label in statuses]
+            [party.name, party.iso2, party.get_region_display()]
+            + [str(label) for _status, label in statuses]
         )
     sheet.append([])
-    sheet.append(["Implemented", "", ""] + [c.implemented for c in matrix.columns])
-    sheet.append(["Reported", "", ""] + [c.reported for c in matrix.columns])
-    sheet.append(["Not reported", "", ""] + [c.not_reported for c in matrix.columns])
+    sheet.append([gettext("Implemented"), "", ""] + [c.implemented for c in matrix.columns])
+    sheet.append([gettext("Reported"), "", ""] + [c.reported for c in matrix.columns])
+    sheet.append([gettext("Not reported"), "", ""] + [c.not_reported for c in matrix.columns])
     sheet.freeze_panes = "D2"
     return _workbook_bytes(workbook)

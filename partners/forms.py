@@ -8,6 +8,8 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartyImplementation
 from resolutions.forms import WorkspaceForm
@@ -15,25 +17,27 @@ from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
 
 
 class PartyStatusForm(WorkspaceForm):
-    status = forms.ChoiceField(label="Status", choices=PartyImplementation.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=PartyImplementation.choices)
     narrative = forms.CharField(
-        label="Narrative",
+        label=_("Narrative"),
         required=False,
         max_length=MAX_NARRATIVE_CHARS,
-        help_text="What your country has done, by whom, and what comes next.",
+        help_text=_("What your country has done, by whom, and what comes next."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     evidence = forms.CharField(
-        label="Evidence",
+        label=_("Evidence"),
         required=False,
-        help_text=f"Links to documents or web pages (https://...), one per line, "
-        f"at most {MAX_EVIDENCE_LINKS}.",
+        help_text=format_lazy(
+            _("Links to documents or web pages (https://...), one per line, at most {n}."),
+            n=MAX_EVIDENCE_LINKS,
+        ),
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
     )
     as_of = forms.DateField(
-        label="As of",
+        label=_("As of"),
         required=False,
-        help_text="The date the status holds for; today when left empty.",
+        help_text=_("The date the status holds for; today when left empty."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     # The version of the Party's status the form was opened at (0 before any report): a

@@ -7,18 +7,19 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.TextChoices):
-    AFRICA = "africa", "Africa"
-    ASIA = "asia", "Asia"
-    EUROPE = "europe", "Europe"
-    OCEANIA = "oceania", "Oceania"
+    AFRICA = "africa", _("Africa")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    OCEANIA = "oceania", _("Oceania")
     SOUTH_CENTRAL_AMERICA_CARIBBEAN = (
         "south_central_america_caribbean",
-        "South and Central America and the Caribbean",
+        _("South and Central America and the Caribbean"),
     )
-    NORTH_AMERICA = "north_america", "North America"
+    NORTH_AMERICA = "north_america", _("North America")
 
 
 class Party(models.Model):
@@ -64,11 +65,11 @@ class FocalPoint(models.Model):
 
 
 class PartyImplementation(models.TextChoices):
-    NOT_REPORTED = "not_reported", "Not reported"
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    IMPLEMENTED = "implemented", "Implemented"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_REPORTED = "not_reported", _("Not reported")
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class PartyStatus(models.Model):
@@ -120,12 +121,12 @@ class PartyStatus(models.Model):
 
 
 class OrganisationKind(models.TextChoices):
-    CONVENTION = "convention", "Convention or MEA"
-    UN = "un", "UN body or programme"
-    IGO = "igo", "Intergovernmental organisation"
-    NGO = "ngo", "Non-governmental organisation"
-    NETWORK = "network", "Network or partnership"
-    OTHER = "other", "Other"
+    CONVENTION = "convention", _("Convention or MEA")
+    UN = "un", _("UN body or programme")
+    IGO = "igo", _("Intergovernmental organisation")
+    NGO = "ngo", _("Non-governmental organisation")
+    NETWORK = "network", _("Network or partnership")
+    OTHER = "other", _("Other")
 
 
 class Organisation(models.Model):
@@ -158,10 +159,10 @@ class Organisation(models.Model):
 
 
 class PartnershipKind(models.TextChoices):
-    MOU = "mou", "Memorandum of understanding"
-    JOINT_WORK_PROGRAMME = "jwp", "Joint work programme"
-    AGREEMENT = "agreement", "Cooperation agreement"
-    OTHER = "other", "Other"
+    MOU = "mou", _("Memorandum of understanding")
+    JOINT_WORK_PROGRAMME = "jwp", _("Joint work programme")
+    AGREEMENT = "agreement", _("Cooperation agreement")
+    OTHER = "other", _("Other")
 
 
 class Partnership(models.Model):

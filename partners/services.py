@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from partners import permissions
@@ -192,7 +193,9 @@ def parties_read_csv(text: str) -> list[PartyRow]:
     errors: list[str] = []
     rows: list[PartyRow] = []
     seen: dict[str, int] = {}
-    region_names = {label.lower(): value for value, label in Region.choices}
+    # Regions are named in English in the file, whatever the language of the interface.
+    with translation.override("en"):
+        region_names = {str(label).lower(): value for value, label in Region.choices}
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -368,13 +371,16 @@ def party_status_record(
     narrative = (narrative or "").strip()
     errors: dict[str, str] = {}
     if status not in PartyImplementation.values:
-        errors["status"] = f"{status!r} is not a status. Choose one of: " + ", ".join(
-            PartyImplementation.values
-        )
+        errors["status"] = gettext("%(value)s is not a status. Choose one of: %(choices)s") % {
+            "value": repr(status),
+            "choices": ", ".join(PartyImplementation.values),
+        }
     if len(narrative) > MAX_NARRATIVE_CHARS:
-        errors["narrative"] = f"The narrative is limited to {MAX_NARRATIVE_CHARS} characters."
+        errors["narrative"] = gettext("The narrative is limited to %(n)s characters.") % {
+            "n": MAX_NARRATIVE_CHARS
+        }
     if as_of is not None and as_of > timezone.localdate() + dt.timedelta(days=1):
-        errors["as_of"] = "The date a status holds for cannot be in the future."
+        errors["as_of"] = gettext("The date a status holds for cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     links = _clean_links(evidence_links)

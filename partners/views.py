@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from partners import documents, permissions, selectors, services
 from partners.filters import MatrixFilter, PartyFilter
@@ -134,10 +135,12 @@ def party_report(request: HttpRequest, iso2: str, mandate_id: int) -> HttpRespon
                 messages.add_message(
                     request,
                     messages.SUCCESS if recorded else messages.INFO,
-                    "Report saved."
+                    gettext("Report saved.")
                     if recorded
-                    else "Nothing to save: the status is unchanged and no narrative or "
-                    "evidence was given.",
+                    else gettext(
+                        "Nothing to save: the status is unchanged and no narrative or "
+                        "evidence was given."
+                    ),
                 )
                 return redirect(f"{page_url}#m{mandate.pk}")
     else:

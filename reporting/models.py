@@ -9,14 +9,16 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from resolutions.models import MandateStatus
 
 
 class Body(models.TextChoices):
-    COP = "cop", "Conference of the Parties"
-    STC = "stc", "Standing Committee"
-    SCC = "scc", "Scientific Council"
+    COP = "cop", _("Conference of the Parties")
+    STC = "stc", _("Standing Committee")
+    SCC = "scc", _("Scientific Council")
 
 
 #: The prefix of a meeting's short code, per body: COP15, StC53, ScC-SC7.
@@ -30,6 +32,28 @@ MEETING_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 UNASSIGNED_DOCUMENT_NUMBER = "X"
 
 
+#: A meeting's name, per body: the article and the agreement with "meeting" differ from
+#: one body to the next in French and Spanish.
+MEETING_TITLES = {
+    Body.COP: _("%(ordinal)s Meeting of the Conference of the Parties"),
+    Body.STC: _("%(ordinal)s Meeting of the Standing Committee"),
+    Body.SCC: _("%(ordinal)s Meeting of the Scientific Council"),
+}
+
+
+def meeting_ordinal(n: int) -> str:
+    """The meeting's number as an ordinal: 1st, 2nd, 14th, 21st (1re, 2e / 1.ª, 2.ª)."""
+    if n == 1:
+        return pgettext("ordinal of the first meeting", "%(n)sst") % {"n": n}
+    if 10 <= n % 100 <= 20 or n % 10 not in (1, 2, 3):
+        return pgettext("ordinal of a meeting: 4th, 11th, 12th, 13th", "%(n)sth") % {"n": n}
+    if n % 10 == 1:
+        return pgettext("ordinal of a meeting: 21st, 31st", "%(n)sst") % {"n": n}
+    if n % 10 == 2:
+        return pgettext("ordinal of a meeting: 2nd, 22nd", "%(n)snd") % {"n": n}
+    return pgettext("ordinal of a meeting: 3rd, 23rd", "%(n)srd") % {"n": n}
+
+
 class Meeting(models.Model):
     body = models.CharField(max_length=8, choices=Body.choices)
     number = models.PositiveSmallIntegerField()
@@ -38,33 +62,37 @@ class Meeting(models.Model):
         unique=True,
         validators=[
             RegexValidator(
-                MEETING_CODE_RE, "Use letters, digits, dots, hyphens and underscores only."
+                MEETING_CODE_RE, _("Use letters, digits, dots, hyphens and underscores only.")
             )
         ],
-        help_text="Short code used in document symbols: COP15, StC53.",
+        help_text=_("Short code used in document symbols: COP15, StC53."),
     )
     # Unknown dates stay blank: a wrong date in a meeting document is worse than none.
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    venue = models.CharField(max_length=200, blank=True, help_text="City, e.g. Samarkand.")
+    venue = models.CharField(max_length=200, blank=True, help_text=_("City, e.g. Samarkand."))
     country = models.CharField(max_length=100, blank=True)
     document_deadline = models.DateField(
         null=True,
         blank=True,
-        help_text="Date by which meeting documents are due. The progress report is compiled "
-        "automatically on that day, with the status as of its start.",
+        help_text=_(
+            "Date by which meeting documents are due. The progress report is compiled "
+            "automatically on that day, with the status as of its start."
+        ),
     )
     report_document_number = models.CharField(
         max_length=16,
         blank=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9.]+$", "Letters, digits and dots only.")],
-        help_text="Number of the progress report in the meeting's document series: 18 for "
-        "UNEP/CMS/COP15/Doc.18. Blank until assigned (the symbol then reads Doc.X).",
+        validators=[RegexValidator(r"^[A-Za-z0-9.]+$", _("Letters, digits and dots only."))],
+        help_text=_(
+            "Number of the progress report in the meeting's document series: 18 for "
+            "UNEP/CMS/COP15/Doc.18. Blank until assigned (the symbol then reads Doc.X)."
+        ),
     )
     report_agenda_item = models.CharField(
         max_length=32,
         blank=True,
-        help_text='Agenda item under which the progress report is presented, e.g. "18.1".',
+        help_text=_('Agenda item under which the progress report is presented, e.g. "18.1".'),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,10 +118,12 @@ class Meeting(models.Model):
 
     @property
     def title(self) -> str:
-        """The meeting as named in documents: 14th Meeting of the Conference of the Parties."""
-        n = self.number
-        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-        return f"{n}{suffix} Meeting of the {self.get_body_display()}"
+        """The meeting as named in documents: 14th Meeting of the Conference of the Parties
+        (in the active language: 14e réunion de la Conférence des Parties)."""
+        template = MEETING_TITLES.get(self.body)
+        if template is None:
+            return f"{meeting_ordinal(self.number)} Meeting of the {self.get_body_display()}"
+        return template % {"ordinal": meeting_ordinal(self.number)}
 
     @property
     def place(self) -> str:
@@ -107,10 +137,10 @@ class Meeting(models.Model):
 
 
 class ReportState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 #: States in which a report is still to be compiled; at most one per meeting.
@@ -118,18 +148,18 @@ IN_FLIGHT_STATES = (ReportState.PENDING, ReportState.RUNNING)
 
 
 class ReportSource(models.TextChoices):
-    WEB = "web", "Browser"
-    API = "api", "API"
-    COMMAND = "command", "Command line"
-    SCHEDULE = "schedule", "Document deadline"
+    WEB = "web", _("Browser")
+    API = "api", _("API")
+    COMMAND = "command", _("Command line")
+    SCHEDULE = "schedule", _("Document deadline")
 
 
 class ReportFormat(models.TextChoices):
-    DOCX = "docx", "Word"
-    PDF = "pdf", "PDF"
-    HTML = "html", "HTML"
-    CSV = "csv", "CSV"
-    JSON = "json", "JSON"
+    DOCX = "docx", _("Word")
+    PDF = "pdf", _("PDF")
+    HTML = "html", _("HTML")
+    CSV = "csv", _("CSV")
+    JSON = "json", _("JSON")
 
 
 class ProgressReport(models.Model):

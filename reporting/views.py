@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from partners import permissions
@@ -98,10 +99,12 @@ def _meeting_form(request: HttpRequest, *, meeting=None) -> HttpResponse:
         try:
             if meeting is None:
                 saved = services.meeting_create(user=request.user, **values)
-                messages.success(request, f"Meeting {saved.code} created.")
+                messages.success(
+                    request, gettext("Meeting %(code)s created.") % {"code": saved.code}
+                )
             else:
                 saved = services.meeting_update(meeting=meeting, user=request.user, **values)
-                messages.success(request, f"Meeting {saved.code} saved.")
+                messages.success(request, gettext("Meeting %(code)s saved.") % {"code": saved.code})
         except ValidationError as exc:
             for field, errors in services.validation_messages(exc).items():
                 for error in errors:
@@ -134,9 +137,16 @@ def report_compile(request: HttpRequest, code: str) -> HttpResponse:
         meeting=meeting, user=request.user, source=ReportSource.WEB
     )
     if created:
-        messages.success(request, f"Version {report.version} of the progress report was queued.")
+        messages.success(
+            request,
+            gettext("Version %(version)s of the progress report was queued.")
+            % {"version": report.version},
+        )
     else:
-        messages.info(request, f"Version {report.version} is already being compiled.")
+        messages.info(
+            request,
+            gettext("Version %(version)s is already being compiled.") % {"version": report.version},
+        )
     return redirect(f"{meeting.get_absolute_url()}#report-status")
 
 

@@ -4,6 +4,7 @@ set, a language switcher, and complete catalogues."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
@@ -72,3 +73,85 @@ def test_the_language_switcher_changes_and_keeps_the_language(page, seed):
     page.get_by_role("button", name="Changer de langue").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("heading", name="Panel", level=1)).to_be_visible()
+
+
+# --- Every template speaks through the catalogue ---------------------------------------------
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+# The meeting document is compiled by a worker for the meeting, in English, the language
+# the Secretariat submits it in; the rest of the interface follows the reader's language.
+UNTRANSLATED_TEMPLATES = {"reporting/document/report.html"}
+SKIPPED_TAGS = {"script", "style", "code", "kbd", "samp"}
+CHECKED_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
+WORDS = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
+
+
+class _TextCollector(HTMLParser):
+    """Collects the text a reader sees: text nodes outside <script>, <style> and code
+    (commands and identifiers stay as they are) and the attributes read aloud or shown on
+    hover."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIPPED_TAGS:
+            self._skip += 1
+        self.found.extend(v for k, v in attrs if k in CHECKED_ATTRIBUTES and v)
+
+    def handle_endtag(self, tag):
+        if tag in SKIPPED_TAGS:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.found.append(data)
+
+
+def untranslated_text(source: str) -> list[str]:
+    """Literal words in a template that do not go through {% translate %} or
+    {% blocktranslate %}: variables and translated strings count as translated."""
+    from django.template.base import Lexer, TokenType
+
+    parts: list[str] = []
+    depth = 0  # inside {% blocktranslate %} or {% comment %}
+    for token in Lexer(source).tokenize():
+        content = token.contents.split(" ", 1)[0] if token.token_type == TokenType.BLOCK else ""
+        if content in ("blocktranslate", "blocktrans", "comment"):
+            depth += 1
+            parts.append("\u00a7")
+        elif content in ("endblocktranslate", "endblocktrans", "endcomment"):
+            depth -= 1
+        elif depth:
+            continue
+        elif token.token_type == TokenType.TEXT:
+            parts.append(token.contents)
+        elif token.token_type == TokenType.VAR or content in ("translate", "trans"):
+            parts.append("\u00a7")
+    collector = _TextCollector()
+    collector.feed("".join(parts))
+    collector.close()
+    return [text.strip() for text in collector.found if WORDS.search(text)]
+
+
+def test_untranslated_text_finds_literal_words_only():
+    assert untranslated_text('<p>{% translate "Save" %} {{ n }}</p>') == []
+    assert untranslated_text("{% blocktranslate %}Of {{ n }}{% endblocktranslate %}") == []
+    assert untranslated_text('<p title="Filters">PDF §</p>') == ["Filters"]
+    assert untranslated_text("<p>{{ a }} of {{ b }}</p>") == ["\u00a7 of \u00a7"]
+    assert untranslated_text("<script>let x = 1;</script>{# note #}") == []
+    assert untranslated_text("<p>{% translate 'Run' %} <code>make run</code></p>") == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if str(p.relative_to(TEMPLATES)) not in UNTRANSLATED_TEMPLATES
+    ),
+)
+def test_every_template_text_is_translatable(name):
+    assert untranslated_text((TEMPLATES / name).read_text()) == []
