@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -76,34 +77,62 @@ class ResolutionGroup:
     mandates: list[Mandate] = field(default_factory=list)
 
 
+#: Resolutions on one page of the Party page; its downloads hold every one.
+PARTY_PAGE_RESOLUTIONS = 10
+
+
 @dataclass
 class PartyPage:
     party: Party
     groups: list[ResolutionGroup]
+    #: Mandates by the Party's status, over every resolution (not only this page's).
     counts: dict[str, int]
+    #: The page of resolutions shown (None: every resolution, as the downloads have it).
+    page: Page | None = None
 
     @property
     def mandates(self) -> list[Mandate]:
         return [m for g in self.groups for m in g.mandates]
 
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
-def party_page(*, party: Party) -> PartyPage:
+
+def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPage:
     """What the resolutions ask of the Party, grouped by resolution, with its latest status
-    and history per mandate (`mandate.party_history`). Two queries."""
-    mandates = list(party_obligations(party=party))
+    and history per mandate (`mandate.party_history`).
+
+    With `page_number`, only that page of PARTY_PAGE_RESOLUTIONS resolutions (an invalid
+    or too large number gives the last page), in four queries whatever the size; without,
+    every resolution, in three. `counts` always covers every mandate."""
+    obligations = party_obligations(party=party)
+    counts = dict.fromkeys(PartyImplementation.values, 0)
+    page = None
+    if page_number is not None:
+        for row in obligations.order_by().values("party_status").annotate(n=Count("pk")):
+            counts[row["party_status"]] = row["n"]
+        resolution_ids = list(
+            obligations.order_by("resolution__symbol", "resolution_id")
+            .values_list("resolution_id", flat=True)
+            .distinct()
+        )
+        page = Paginator(resolution_ids, PARTY_PAGE_RESOLUTIONS).get_page(page_number)
+        obligations = obligations.filter(resolution_id__in=list(page.object_list))
+    mandates = list(obligations)
     history: dict[int, list[PartyStatus]] = defaultdict(list)
     for status in party_status_history(party=party).filter(mandate__in=[m.pk for m in mandates]):
         history[status.mandate_id].append(status)
     groups: dict[int, ResolutionGroup] = {}
-    counts = dict.fromkeys(PartyImplementation.values, 0)
     for mandate in mandates:
         mandate.party_history = history.get(mandate.pk, [])
         mandate.party_status_label = PartyImplementation(mandate.party_status).label
-        counts[mandate.party_status] += 1
+        if page is None:
+            counts[mandate.party_status] += 1
         groups.setdefault(
             mandate.resolution_id, ResolutionGroup(mandate.resolution)
         ).mandates.append(mandate)
-    return PartyPage(party=party, groups=list(groups.values()), counts=counts)
+    return PartyPage(party=party, groups=list(groups.values()), counts=counts, page=page)
 
 
 # --- The Secretariat's matrix -------------------------------------------------------------

@@ -52,7 +52,7 @@ def party_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     if iso2 != iso2.lower():
         return redirect("partners:party-detail", iso2=iso2.lower(), permanent=True)
     party = selectors.party_get(iso2=iso2)
-    page = selectors.party_page(party=party)
+    page = selectors.party_page(party=party, page_number=request.GET.get("page") or 1)
     can_report = permissions.can_report_party_status(request.user, party)
     return render(
         request,

@@ -13,7 +13,12 @@ from django.urls import reverse
 from partners.models import Party, PartyImplementation, PartyStatus
 from partners.services import party_status_record
 from resolutions.models import Mandate
-from tests.factories import MandateFactory, ParagraphFactory, PartyStatusFactory
+from tests.factories import (
+    MandateFactory,
+    ParagraphFactory,
+    PartyStatusFactory,
+    ResolutionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +92,7 @@ def test_party_page_runs_a_fixed_number_of_queries(
 ):
     uz = Party.objects.get(iso2="UZ")
     client = client_for(None)
-    with django_assert_num_queries(3) as one:
+    with django_assert_num_queries(5) as one:
         client.get("/parties/uz/")
     for mandate in party_mandates:
         for status in ("not_started", "in_progress", "implemented"):
@@ -97,6 +102,42 @@ def test_party_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get("/parties/uz/")
     assert response.content.decode().count('data-status="implemented"') == len(party_mandates)
+
+
+def test_party_page_pages_by_resolution_and_counts_every_mandate(
+    seed, party_mandates, focal_point_user, client
+):
+    from partners.selectors import PARTY_PAGE_RESOLUTIONS
+
+    uz = Party.objects.get(iso2="UZ")
+    actor = party_mandates[0].actor
+    extra = []
+    for n in range(PARTY_PAGE_RESOLUTIONS + 1):  # with the seed: two pages
+        resolution = ResolutionFactory(symbol=f"10.{n:02d}", title=f"Extra text {n}")
+        paragraph = ParagraphFactory(resolution=resolution, number="1", order=1)
+        extra.append(MandateFactory(paragraph=paragraph, actor=actor, verb="urge"))
+    PartyStatusFactory(party=uz, mandate=extra[-1], status=PartyImplementation.IMPLEMENTED)
+    total = len(party_mandates) + len(extra)
+
+    first = client.get("/parties/uz/").content.decode()
+    assert first.count('class="card" aria-labelledby="res-') == PARTY_PAGE_RESOLUTIONS
+    assert "Extra text 0" in first and seed.title not in first  # 10.xx sorts before 11.10
+    assert f"{total} mandates addressed to Parties" in first
+    assert "Page 1 of 2" in first and 'href="?page=2"' in first
+    # The counts cover every page: the implemented mandate is on page 2.
+    assert "<strong>1</strong> implemented" in first
+    second = client.get("/parties/uz/", {"page": 2}).content.decode()
+    assert seed.title in second and f'id="m{extra[-1].pk}"' in second
+    assert f'id="m{extra[0].pk}"' not in second and 'href="?page=1"' in second
+    # A page number out of range or not a number gives the last or the first page.
+    assert seed.title in client.get("/parties/uz/", {"page": 99}).content.decode()
+    assert "Extra text 0" in client.get("/parties/uz/", {"page": "x"}).content.decode()
+    # The downloads hold every resolution.
+    from docx import Document
+
+    response = client.get("/parties/uz/docx/")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "Extra text 0" in text and seed.title in text
 
 
 def test_party_page_downloads_as_pdf_docx_and_xlsx(seed, party_mandates, focal_point_user, client):
