@@ -15,6 +15,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -65,29 +66,33 @@ def _head(f: IO[bytes], n: int = 4096) -> bytes:
     return head
 
 
+def _not_valid(name: str, ext: str) -> str:
+    return gettext("%(name)s is not a valid %(ext)s file.") % {"name": name, "ext": ext}
+
+
 def evidence_file_check(f: IO[bytes], *, name: str, size: int) -> str:
     """Return the content type to store for an acceptable file; raise ValidationError
     naming the problem otherwise."""
     limit = max_evidence_bytes()
     if size > limit:
         raise ValidationError(
-            f"{name} is {filesizeformat(size)}; the limit is {filesizeformat(limit)}.",
+            gettext("%(name)s is %(size)s; the limit is %(limit)s.")
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="too_large",
         )
     if size == 0:
-        raise ValidationError(f"{name} is empty.", code="empty")
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": name}, code="empty")
     ext = PurePath(name).suffix.lower()
     kind = EVIDENCE_TYPES.get(ext)
     if kind is None:
         raise ValidationError(
-            f"{name}: files of this type are not accepted. Allowed: "
-            + ", ".join(allowed_extensions())
-            + ".",
+            gettext("%(name)s: files of this type are not accepted. Allowed: %(allowed)s.")
+            % {"name": name, "allowed": ", ".join(allowed_extensions())},
             code="type",
         )
     head = _head(f)
     if kind.magic and not head.startswith(kind.magic):
-        raise ValidationError(f"{name} is not a valid {ext} file.", code="content")
+        raise ValidationError(_not_valid(name, ext), code="content")
     if kind.zip_member:
         try:
             f.seek(0)
@@ -98,14 +103,18 @@ def evidence_file_check(f: IO[bytes], *, name: str, size: int) -> str:
         finally:
             f.seek(0)
         if not ok:
-            raise ValidationError(f"{name} is not a valid {ext} file.", code="content")
+            raise ValidationError(_not_valid(name, ext), code="content")
     if kind.text:
         if b"\x00" in head or head.lstrip().lower().startswith((b"<!doctype", b"<html")):
-            raise ValidationError(f"{name} is not a plain text file.", code="content")
+            raise ValidationError(
+                gettext("%(name)s is not a plain text file.") % {"name": name}, code="content"
+            )
         try:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut at the end of the sample is still text.
             if exc.start < len(head) - 4:
-                raise ValidationError(f"{name} is not UTF-8 text.", code="content") from None
+                raise ValidationError(
+                    gettext("%(name)s is not UTF-8 text.") % {"name": name}, code="content"
+                ) from None
     return kind.content_type

@@ -9,6 +9,9 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from resolutions.evidence import allowed_extensions, max_evidence_bytes
 from resolutions.models import MandateStatus
@@ -54,7 +57,7 @@ def _today_input() -> forms.DateInput:
 
 def _narrative_field(help_text: str, *, rows: int) -> forms.CharField:
     return forms.CharField(
-        label="Narrative",
+        label=_("Narrative"),
         required=False,
         max_length=MAX_NARRATIVE_CHARS,
         help_text=help_text,
@@ -65,34 +68,37 @@ def _narrative_field(help_text: str, *, rows: int) -> forms.CharField:
 class MandateStatusForm(WorkspaceForm):
     """The Secretariat's status update on one mandate."""
 
-    status = forms.ChoiceField(label="Status", choices=MandateStatus.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=MandateStatus.choices)
     progress = forms.IntegerField(
-        label="Progress",
+        label=_("Progress"),
         required=False,
         min_value=0,
         max_value=100,
-        help_text="Percent done, 0 to 100; leave empty when it does not apply.",
+        help_text=_("Percent done, 0 to 100; leave empty when it does not apply."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
     )
-    narrative = _narrative_field("What was done, by whom, and what comes next.", rows=5)
+    narrative = _narrative_field(_("What was done, by whom, and what comes next."), rows=5)
     evidence = forms.CharField(
-        label="Evidence",
+        label=_("Evidence"),
         required=False,
-        help_text=(
-            f"Links to documents or web pages (https://...), one per line, "
-            f"at most {MAX_EVIDENCE_LINKS}. Attach files below."
+        help_text=format_lazy(
+            _(
+                "Links to documents or web pages (https://...), one per line, at most "
+                "{limit}. Attach files below."
+            ),
+            limit=MAX_EVIDENCE_LINKS,
         ),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     files = MultipleFileField(
-        label="Files",
+        label=_("Files"),
         required=False,
         help_text="",  # set in __init__ from the evidence settings
     )
     as_of = forms.DateField(
-        label="As of",
+        label=pgettext_lazy("date a status holds for", "As of"),
         required=False,
-        help_text="The date the status holds for; today when left empty.",
+        help_text=_("The date the status holds for; today when left empty."),
         widget=_today_input(),
     )
     # The mandate version the form was opened at: a save based on an older version is
@@ -103,7 +109,10 @@ class MandateStatusForm(WorkspaceForm):
         super().__init__(*args, **kwargs)
         types = ", ".join(ext.lstrip(".").upper() for ext in allowed_extensions())
         limit = max_evidence_bytes() // (1024 * 1024)
-        self.fields["files"].help_text = f"{types}; up to {limit} MB each."
+        self.fields["files"].help_text = gettext("%(types)s; up to %(limit)s MB each.") % {
+            "types": types,
+            "limit": limit,
+        }
         self.fields["files"].widget.attrs["accept"] = ",".join(allowed_extensions())
 
     @classmethod
@@ -132,7 +141,7 @@ class MandateVersionsField(forms.Field):
         for item in value or []:
             match = re.fullmatch(r"(\d{1,18}):(\d{1,9})", item)
             if match is None:
-                raise ValidationError("The selection could not be read; reload the list.")
+                raise ValidationError(_("The selection could not be read; reload the list."))
             versions[int(match[1])] = int(match[2])
         return versions
 
@@ -141,11 +150,15 @@ class BulkStatusForm(WorkspaceForm):
     """One status and one narrative for the mandates ticked on the list page. Each tick
     sends "<mandate id>:<version the list showed>"."""
 
-    mandates = MandateVersionsField(label="Mandates", required=False)
+    mandates = MandateVersionsField(label=_("Mandates"), required=False)
     status = forms.ChoiceField(
-        label="Status", choices=[("", "Choose a status"), *MandateStatus.choices]
+        label=_("Status"), choices=[("", _("Choose a status")), *MandateStatus.choices]
     )
-    narrative = _narrative_field("Recorded in the history of every selected mandate.", rows=2)
-    as_of = forms.DateField(label="As of", required=False, widget=_today_input())
+    narrative = _narrative_field(_("Recorded in the history of every selected mandate."), rows=2)
+    as_of = forms.DateField(
+        label=pgettext_lazy("date a status holds for", "As of"),
+        required=False,
+        widget=_today_input(),
+    )
     # The list's query string, to come back to the same filtered page.
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)

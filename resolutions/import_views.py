@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partners import permissions
@@ -88,7 +89,9 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "Read. Check the reading below, correct it, then import.")
+            messages.success(
+                request, gettext("Read. Check the reading below, correct it, then import.")
+            )
             return redirect(record)
     return render(
         request,
@@ -133,7 +136,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Details saved.")
+                messages.success(request, gettext("Details saved."))
                 return redirect(record)
         return _preview(request, record, form)
     return _preview(request, record, DetailsForm(initial=_details_initial(record)))
@@ -176,7 +179,7 @@ def import_paragraph(request: HttpRequest, pk: int, position: int) -> HttpRespon
                 else:
                     messages.error(request, " ".join(errors))
         else:
-            messages.success(request, f"Paragraph {label} corrected.")
+            messages.success(request, gettext("Paragraph %(label)s corrected.") % {"label": label})
             return redirect(f"{record.get_absolute_url()}#row-{position}")
     return render(
         request,
@@ -202,7 +205,9 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         _add_errors(form, exc)
         return _preview(request, record, form)
-    messages.success(request, f"{resolution.display_symbol} imported.")
+    messages.success(
+        request, gettext("%(symbol)s imported.") % {"symbol": resolution.display_symbol}
+    )
     return redirect(resolution)
 
 
@@ -215,7 +220,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(record)
-    messages.success(request, "Import discarded.")
+    messages.success(request, gettext("Import discarded."))
     return redirect("resolutions:import-list")
 
 
@@ -234,18 +239,26 @@ def phrase_map(request: HttpRequest, pk: int) -> HttpResponse:
                 phrase=phrase, user=request.user, actor=map_form.cleaned_data["actor"]
             )
             messages.success(
-                request, f"'{phrase.phrase}' mapped to {map_form.cleaned_data['actor']}."
+                request,
+                gettext("'%(phrase)s' mapped to %(actor)s.")
+                % {"phrase": phrase.phrase, "actor": map_form.cleaned_data["actor"]},
             )
             return redirect(phrase.import_record)
         if action == "new" and new_form.is_valid():
             services.unmatched_phrase_map_new_actor(
                 phrase=phrase, user=request.user, **new_form.cleaned_data
             )
-            messages.success(request, f"New actor {new_form.cleaned_data['name']} added.")
+            messages.success(
+                request,
+                gettext("New actor %(name)s added.") % {"name": new_form.cleaned_data["name"]},
+            )
             return redirect(phrase.import_record)
         if action == "dismiss":
             services.unmatched_phrase_dismiss(phrase=phrase, user=request.user)
-            messages.success(request, f"'{phrase.phrase}' marked as not an addressee.")
+            messages.success(
+                request,
+                gettext("'%(phrase)s' marked as not an addressee.") % {"phrase": phrase.phrase},
+            )
             return redirect(phrase.import_record)
     except ValidationError as exc:
         _add_errors(new_form if action == "new" else map_form, exc)
@@ -288,8 +301,16 @@ def translation_import(request: HttpRequest, pk: int) -> HttpResponse:
             language = outcome.translation.get_language_display()
             messages.success(
                 request,
-                f"{language} text stored: {outcome.created} paragraphs added, "
-                f"{outcome.changed} corrected, {outcome.unchanged} unchanged.",
+                gettext(
+                    "%(language)s text stored: %(created)s paragraphs added, %(changed)s "
+                    "corrected, %(unchanged)s unchanged."
+                )
+                % {
+                    "language": language,
+                    "created": outcome.created,
+                    "changed": outcome.changed,
+                    "unchanged": outcome.unchanged,
+                },
             )
             return redirect(resolution.get_absolute_url())
     return render(

@@ -10,17 +10,19 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ResolutionKind(models.TextChoices):
-    RESOLUTION = "resolution", "Resolution"
-    DECISION = "decision", "Decision"
+    RESOLUTION = "resolution", _("Resolution")
+    DECISION = "decision", _("Decision")
 
 
 class ResolutionStatus(models.TextChoices):
-    IN_FORCE = "in_force", "In force"
-    SUPERSEDED = "superseded", "Superseded"
-    REPEALED = "repealed", "Repealed"
+    IN_FORCE = "in_force", pgettext_lazy("resolution status", "In force")
+    SUPERSEDED = "superseded", pgettext_lazy("resolution status", "Superseded")
+    REPEALED = "repealed", pgettext_lazy("resolution status", "Repealed")
 
 
 class Resolution(models.Model):
@@ -78,9 +80,9 @@ class Resolution(models.Model):
 
 
 class ParagraphPart(models.TextChoices):
-    PREAMBLE = "preamble", "Preamble"
-    OPERATIVE = "operative", "Operative"
-    ANNEX = "annex", "Annex"
+    PREAMBLE = "preamble", pgettext_lazy("paragraph part", "Preamble")
+    OPERATIVE = "operative", pgettext_lazy("paragraph part", "Operative")
+    ANNEX = "annex", pgettext_lazy("paragraph part", "Annex")
 
 
 class Paragraph(models.Model):
@@ -122,11 +124,11 @@ class Paragraph(models.Model):
 
 
 class ActorKind(models.TextChoices):
-    BODY = "body", "CMS body"
-    GOVERNMENT = "government", "Governments"
-    INSTRUMENT = "instrument", "CMS instrument"
-    ORGANISATION = "organisation", "Organisations"
-    COMMUNITY = "community", "Communities and stakeholders"
+    BODY = "body", _("CMS body")
+    GOVERNMENT = "government", _("Governments")
+    INSTRUMENT = "instrument", _("CMS instrument")
+    ORGANISATION = "organisation", _("Organisations")
+    COMMUNITY = "community", _("Communities and stakeholders")
 
 
 class Actor(models.Model):
@@ -154,24 +156,24 @@ class Actor(models.Model):
 
 
 class Strength(models.TextChoices):
-    DIRECTIVE = "directive", "Directive"
-    EXHORTATION = "exhortation", "Exhortation"
+    DIRECTIVE = "directive", pgettext_lazy("mandate strength", "Directive")
+    EXHORTATION = "exhortation", pgettext_lazy("mandate strength", "Exhortation")
 
 
 class MandateStatus(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    ONGOING = "ongoing", "Ongoing"
-    DELAYED = "delayed", "Delayed"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
-    SUPERSEDED = "superseded", "Superseded"
+    NOT_STARTED = "not_started", pgettext_lazy("mandate status", "Not started")
+    IN_PROGRESS = "in_progress", pgettext_lazy("mandate status", "In progress")
+    COMPLETED = "completed", pgettext_lazy("mandate status", "Completed")
+    ONGOING = "ongoing", pgettext_lazy("mandate status", "Ongoing")
+    DELAYED = "delayed", pgettext_lazy("mandate status", "Delayed")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("mandate status", "Not applicable")
+    SUPERSEDED = "superseded", pgettext_lazy("mandate status", "Superseded")
 
 
 class Cadence(models.TextChoices):
-    NONE = "", "None"
-    EACH_MEETING = "each_meeting", "At each meeting"
-    ANNUAL = "annual", "Every year"
+    NONE = "", pgettext_lazy("cadence", "None")
+    EACH_MEETING = "each_meeting", _("At each meeting")
+    ANNUAL = "annual", _("Every year")
 
 
 class Mandate(models.Model):
@@ -269,10 +271,10 @@ CLOSED_STATUSES = frozenset(
 
 
 class UpdateSource(models.TextChoices):
-    WEB = "web", "Browser"
-    BULK = "bulk", "Bulk update"
-    API = "api", "API"
-    IMPORT = "import", "Import"
+    WEB = "web", pgettext_lazy("update source", "Browser")
+    BULK = "bulk", _("Bulk update")
+    API = "api", _("API")
+    IMPORT = "import", pgettext_lazy("update source", "Import")
 
 
 class StatusUpdate(models.Model):
@@ -347,9 +349,9 @@ class EvidenceFile(models.Model):
 
 
 class ImportState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IMPORTED = "imported", "Imported"
-    DISCARDED = "discarded", "Discarded"
+    DRAFT = "draft", pgettext_lazy("import state", "Draft")
+    IMPORTED = "imported", pgettext_lazy("import state", "Imported")
+    DISCARDED = "discarded", pgettext_lazy("import state", "Discarded")
 
 
 class ImportRecord(models.Model):
@@ -406,9 +408,9 @@ class ImportRecord(models.Model):
 
 
 class PhraseState(models.TextChoices):
-    OPEN = "open", "To map"
-    MAPPED = "mapped", "Mapped to an actor"
-    DISMISSED = "dismissed", "Not an addressee"
+    OPEN = "open", pgettext_lazy("phrase state", "To map")
+    MAPPED = "mapped", pgettext_lazy("phrase state", "Mapped to an actor")
+    DISMISSED = "dismissed", pgettext_lazy("phrase state", "Not an addressee")
 
 
 class UnmatchedPhrase(models.Model):
@@ -548,23 +550,23 @@ class Sdg(models.Model):
 
 
 class LinkKind(models.TextChoices):
-    ORGANISATION = "organisation", "Convention or organisation"
-    GBF_TARGET = "gbf_target", "GBF target"
-    SDG = "sdg", "Sustainable Development Goal"
+    ORGANISATION = "organisation", _("Convention or organisation")
+    GBF_TARGET = "gbf_target", _("GBF target")
+    SDG = "sdg", _("Sustainable Development Goal")
 
 
 class LinkState(models.TextChoices):
     # Proposed by the importer from the paragraph's text; never shown as confirmed.
-    SUGGESTED = "suggested", "Suggested"
-    CONFIRMED = "confirmed", "Confirmed"
+    SUGGESTED = "suggested", pgettext_lazy("link state", "Suggested")
+    CONFIRMED = "confirmed", pgettext_lazy("link state", "Confirmed")
     # Removed by the Secretariat. Kept so that a later import does not suggest it again;
     # never shown as a link.
-    REJECTED = "rejected", "Removed"
+    REJECTED = "rejected", pgettext_lazy("link state", "Removed")
 
 
 class LinkSource(models.TextChoices):
-    IMPORTER = "importer", "Importer"
-    PERSON = "person", "Added by a person"
+    IMPORTER = "importer", pgettext_lazy("link source", "Importer")
+    PERSON = "person", _("Added by a person")
 
 
 class MandateLink(models.Model):

@@ -19,6 +19,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext, override
 
 from partners import permissions
 from resolutions import alignment, references, revisions, selectors, vocabulary
@@ -157,7 +158,10 @@ def resolution_create_from_reading(
     the old resolution (see resolution_supersede). All or nothing.
     """
     if Resolution.objects.filter(convention=convention, symbol=symbol).exists():
-        raise ReadingError(f"{convention} {symbol} already exists.")
+        raise ReadingError(
+            gettext("%(convention)s %(symbol)s already exists.")
+            % {"convention": convention, "symbol": symbol}
+        )
     actors = {a.slug: a for a in Actor.objects.all()}
     _meetings_ensure(reading)
     meetings = _meetings_by_code(reading)
@@ -215,15 +219,24 @@ def resolution_create_from_reading(
         actor = actors.get(row["actor"])
         if actor is None:
             raise ReadingError(
-                f"Paragraph {paragraph.number}: unknown actor {row['actor']!r}; "
-                "add it to the actor vocabulary first."
+                gettext(
+                    "Paragraph %(number)s: unknown actor %(actor)s; add it to the actor "
+                    "vocabulary first."
+                )
+                % {"number": paragraph.number, "actor": repr(row["actor"])}
             )
         report_to = row.get("report_to")
         if report_to and report_to not in actors:
-            raise ReadingError(f"Paragraph {paragraph.number}: unknown actor {report_to!r}.")
+            raise ReadingError(
+                gettext("Paragraph %(number)s: unknown actor %(actor)s.")
+                % {"number": paragraph.number, "actor": repr(report_to)}
+            )
         due = row.get("due_meeting")
         if due and due not in meetings:
-            raise ReadingError(f"Paragraph {paragraph.number}: unknown meeting {due!r}.")
+            raise ReadingError(
+                gettext("Paragraph %(number)s: unknown meeting %(meeting)s.")
+                % {"number": paragraph.number, "meeting": repr(due)}
+            )
         mandates.append(
             Mandate(
                 resolution=resolution,
@@ -285,6 +298,16 @@ def _check_editor(user: AbstractBaseUser | AnonymousUser | None) -> None:
         raise PermissionDenied("Only the Secretariat may import and correct resolutions.")
 
 
+def _at_most_characters(limit: int) -> str:
+    return ngettext("At most %(limit)s character.", "At most %(limit)s characters.", limit) % {
+        "limit": limit
+    }
+
+
+def _not_in_force(resolution: Resolution) -> str:
+    return gettext("%(symbol)s is not in force any more.") % {"symbol": resolution.display_symbol}
+
+
 def _author(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
     return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
 
@@ -308,15 +331,19 @@ def actor_create(*, name: str, kind: str, slug: str = "", aliases: Sequence[str]
     slug = slugify(slug or name)[:64]
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the actor a name."
+        errors["name"] = gettext("Give the actor a name.")
     elif len(name) > 200:
-        errors["name"] = "At most 200 characters."
+        errors["name"] = _at_most_characters(200)
     if kind not in ActorKind.values:
-        errors["kind"] = "Choose one of: " + ", ".join(ActorKind.values)
+        errors["kind"] = gettext("Choose one of: %(choices)s") % {
+            "choices": ", ".join(ActorKind.values)
+        }
     if not slug:
-        errors["slug"] = "Give a short name of letters, digits and hyphens."
+        errors["slug"] = gettext("Give a short name of letters, digits and hyphens.")
     elif Actor.objects.filter(slug=slug).exists():
-        errors["slug"] = f"An actor {slug!r} exists already: map the phrase to it instead."
+        errors["slug"] = gettext(
+            "An actor %(slug)s exists already: map the phrase to it instead."
+        ) % {"slug": repr(slug)}
     if errors:
         raise ValidationError(errors)
     order = (Actor.objects.aggregate(m=models.Max("order"))["m"] or 0) + 10
@@ -341,7 +368,9 @@ def _import_read(record: ImportRecord) -> dict[str, Any]:
             raise
         # A stored draft read again (another adopting meeting, a new alias) can only
         # fail if the limits changed since: a form error, not a crash.
-        raise ValidationError({"__all__": f"The text cannot be read again: {exc}"}) from None
+        raise ValidationError(
+            {"__all__": gettext("The text cannot be read again: %(problem)s") % {"problem": exc}}
+        ) from None
     decided = (
         list(record.phrases.exclude(state=PhraseState.OPEN).select_related("actor"))
         if record.pk
@@ -430,27 +459,29 @@ def _import_details_errors(
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not symbol:
-        errors["symbol"] = 'Give the symbol the text is cited by, e.g. "11.10 (Rev.COP14)".'
-    elif len(symbol) > 64:
-        errors["symbol"] = "At most 64 characters."
-    elif Resolution.objects.filter(convention=convention, symbol=symbol).exists():
-        errors["symbol"] = (
-            f"{convention} {symbol} exists already. A revised text needs its own symbol, "
-            'e.g. "(Rev.COP15)", and supersedes the old one.'
+        errors["symbol"] = gettext(
+            'Give the symbol the text is cited by, e.g. "11.10 (Rev.COP14)".'
         )
+    elif len(symbol) > 64:
+        errors["symbol"] = _at_most_characters(64)
+    elif Resolution.objects.filter(convention=convention, symbol=symbol).exists():
+        errors["symbol"] = gettext(
+            "%(convention)s %(symbol)s exists already. A revised text needs its own "
+            'symbol, e.g. "(Rev.COP15)", and supersedes the old one.'
+        ) % {"convention": convention, "symbol": symbol}
     if not title:
-        errors["title"] = "Give the title."
+        errors["title"] = gettext("Give the title.")
     elif len(title) > 300:
-        errors["title"] = "At most 300 characters."
+        errors["title"] = _at_most_characters(300)
     if kind not in ResolutionKind.values:
-        errors["kind"] = "Choose resolution or decision."
+        errors["kind"] = gettext("Choose resolution or decision.")
     if (
         supersedes is not None
         and not Resolution.objects.filter(
             pk=supersedes.pk, status=ResolutionStatus.IN_FORCE
         ).exists()
     ):
-        errors["supersedes"] = f"{supersedes.display_symbol} is not in force any more."
+        errors["supersedes"] = _not_in_force(supersedes)
     return errors
 
 
@@ -512,7 +543,10 @@ def _check_draft(record: ImportRecord) -> ImportRecord:
     locked = ImportRecord.objects.select_for_update().get(pk=record.pk)
     if locked.state != ImportState.DRAFT:
         raise ValidationError(
-            {"__all__": f"This import is {locked.get_state_display().lower()}: it cannot change."}
+            {
+                "__all__": gettext("This import is %(state)s: it cannot change.")
+                % {"state": locked.get_state_display().lower()}
+            }
         )
     return locked
 
@@ -577,7 +611,12 @@ def import_paragraph_correct(
     locked = _check_draft(record)
     item = next((i for lbl, i in iter_operative(locked.reading) if lbl == label), None)
     if item is None or len(directives) != len(item["directives"]):
-        raise ValidationError({"__all__": f"Paragraph {label} is not in this import as given."})
+        raise ValidationError(
+            {
+                "__all__": gettext("Paragraph %(label)s is not in this import as given.")
+                % {"label": label}
+            }
+        )
     wanted = {slug for _, actors in directives for slug in actors}
     known = set(Actor.objects.filter(slug__in=wanted).values_list("slug", flat=True))
     errors: dict[str, str] = {}
@@ -586,10 +625,14 @@ def import_paragraph_correct(
         zip(directives, item["directives"], strict=True)
     ):
         if verb not in {*vocabulary.TRACKED_VERBS, *vocabulary.DECLARATORY_VERBS, current["verb"]}:
-            errors[f"{index}:verb"] = f"{verb!r} is not in the verb vocabulary."
+            errors[f"{index}:verb"] = gettext("%(verb)s is not in the verb vocabulary.") % {
+                "verb": repr(verb)
+            }
         slugs = list(dict.fromkeys(actors))
         if set(slugs) - known:
-            errors[f"{index}:actors"] = "Unknown actors: " + ", ".join(sorted(set(slugs) - known))
+            errors[f"{index}:actors"] = gettext("Unknown actors: %(slugs)s") % {
+                "slugs": ", ".join(sorted(set(slugs) - known))
+            }
         if current["verb"] != verb or current["actors"] != slugs:
             corrections[f"{label}#{index}"] = {"verb": verb, "actors": slugs}
     if errors:
@@ -648,7 +691,10 @@ def import_record_confirm(
         except IntegrityError:
             # Another import stored the same symbol between the check and the write.
             raise ValidationError(
-                {"symbol": f"{locked.convention} {locked.symbol} exists already."}
+                {
+                    "symbol": gettext("%(convention)s %(symbol)s exists already.")
+                    % {"convention": locked.convention, "symbol": locked.symbol}
+                }
             ) from None
         except ReadingError as exc:
             raise ValidationError({"__all__": str(exc)}) from None
@@ -713,7 +759,7 @@ def resolution_supersede(
     _check_editor(user)
     old = Resolution.objects.select_for_update().get(pk=old.pk)
     if old.status != ResolutionStatus.IN_FORCE:
-        raise ValidationError({"supersedes": f"{old.display_symbol} is not in force any more."})
+        raise ValidationError({"supersedes": _not_in_force(old)})
     if new.supersedes_id != old.pk:
         new.supersedes = old
         new.save(update_fields=["supersedes", "updated_at"])
@@ -804,6 +850,9 @@ def _mandates_supersede(
     *, old: Resolution, new: Resolution, user: AbstractBaseUser | AnonymousUser | None
 ) -> int:
     now = timezone.now()
+    # The history is written in the site's language, whatever the reader's.
+    with override(settings.LANGUAGE_CODE):
+        narrative = f"Superseded by {new.display_symbol}."
     mandates = list(
         Mandate.objects.select_for_update()
         .filter(resolution=old)
@@ -816,7 +865,7 @@ def _mandates_supersede(
             status=MandateStatus.SUPERSEDED,
             previous_status=m.status,
             progress=m.progress,
-            narrative=f"Superseded by {new.display_symbol}.",
+            narrative=narrative,
             author=_author(user),
             source=UpdateSource.IMPORT,
             created_at=now,
@@ -841,10 +890,13 @@ def _phrase_decide(
     )
     if locked.state != PhraseState.OPEN:
         raise ValidationError(
-            {"__all__": f"'{locked.phrase}' is already {locked.get_state_display().lower()}."}
+            {
+                "__all__": gettext("'%(phrase)s' is already %(state)s.")
+                % {"phrase": locked.phrase, "state": locked.get_state_display().lower()}
+            }
         )
     if locked.import_record.state == ImportState.DISCARDED:
-        raise ValidationError({"__all__": "This import was discarded."})
+        raise ValidationError({"__all__": gettext("This import was discarded.")})
     return locked
 
 
@@ -1010,12 +1062,24 @@ def _clean_links(links: Sequence[str]) -> list[str]:
             validate(link)
         except ValidationError:
             raise ValidationError(
-                {"evidence_links": f"{link[:80]!r} is not a web address (http:// or https://)."}
+                {
+                    "evidence_links": gettext(
+                        "%(link)s is not a web address (http:// or https://)."
+                    )
+                    % {"link": repr(link[:80])}
+                }
             ) from None
         if link not in cleaned:
             cleaned.append(link)
     if len(cleaned) > MAX_EVIDENCE_LINKS:
-        raise ValidationError({"evidence_links": f"At most {MAX_EVIDENCE_LINKS} links."})
+        raise ValidationError(
+            {
+                "evidence_links": ngettext(
+                    "At most %(limit)s link.", "At most %(limit)s links.", MAX_EVIDENCE_LINKS
+                )
+                % {"limit": MAX_EVIDENCE_LINKS}
+            }
+        )
     return cleaned
 
 
@@ -1024,15 +1088,20 @@ def _clean_update(
 ) -> None:
     errors: dict[str, str] = {}
     if status not in MandateStatus.values:
-        errors["status"] = f"{status!r} is not a status. Choose one of: " + ", ".join(
-            MandateStatus.values
-        )
+        errors["status"] = gettext("%(status)s is not a status. Choose one of: %(choices)s") % {
+            "status": repr(status),
+            "choices": ", ".join(MandateStatus.values),
+        }
     if progress is not None and not (0 <= progress <= 100):
-        errors["progress"] = "Progress is a percentage from 0 to 100."
+        errors["progress"] = gettext("Progress is a percentage from 0 to 100.")
     if len(narrative) > MAX_NARRATIVE_CHARS:
-        errors["narrative"] = f"The narrative is limited to {MAX_NARRATIVE_CHARS} characters."
+        errors["narrative"] = ngettext(
+            "The narrative is limited to %(limit)s character.",
+            "The narrative is limited to %(limit)s characters.",
+            MAX_NARRATIVE_CHARS,
+        ) % {"limit": MAX_NARRATIVE_CHARS}
     if as_of is not None and as_of > timezone.localdate() + dt.timedelta(days=1):
-        errors["as_of"] = "The date an update holds for cannot be in the future."
+        errors["as_of"] = gettext("The date an update holds for cannot be in the future.")
     if errors:
         raise ValidationError(errors)
 
@@ -1211,10 +1280,17 @@ def mandate_status_bulk_update(
     narrative = (narrative or "").strip()
     _clean_update(status=status, progress=None, narrative=narrative, as_of=as_of)
     if not versions:
-        raise ValidationError({"mandates": "Select at least one mandate."})
+        raise ValidationError({"mandates": gettext("Select at least one mandate.")})
     if len(versions) > MAX_BULK_MANDATES:
         raise ValidationError(
-            {"mandates": f"At most {MAX_BULK_MANDATES} mandates can be updated at once."}
+            {
+                "mandates": ngettext(
+                    "At most %(limit)s mandate can be updated at once.",
+                    "At most %(limit)s mandates can be updated at once.",
+                    MAX_BULK_MANDATES,
+                )
+                % {"limit": MAX_BULK_MANDATES}
+            }
         )
     with transaction.atomic():
         # Locked in primary-key order, so two bulk updates over overlapping sets wait
@@ -1228,7 +1304,14 @@ def mandate_status_bulk_update(
         missing = sorted(set(versions) - {m.pk for m in locked})
         if missing:
             raise ValidationError(
-                {"mandates": f"Mandates {', '.join(map(str, missing))} no longer exist."}
+                {
+                    "mandates": ngettext(
+                        "Mandate %(ids)s no longer exists.",
+                        "Mandates %(ids)s no longer exist.",
+                        len(missing),
+                    )
+                    % {"ids": ", ".join(map(str, missing))}
+                }
             )
         if not all(permissions.can_edit_mandate(user, m) for m in locked):
             raise PermissionDenied("Only the Secretariat may update a mandate's status.")
@@ -1324,7 +1407,10 @@ def resolution_translation_import(
         raise PermissionDenied("Only the Secretariat may import resolution texts.")
     if language not in TextLanguage.values:
         raise ValidationError(
-            {"language": f"Choose one of {', '.join(TextLanguage.values)}, not {language!r}."}
+            {
+                "language": gettext("Choose one of %(choices)s, not %(language)s.")
+                % {"choices": ", ".join(TextLanguage.values), "language": repr(language)}
+            }
         )
     try:
         reading = alignment.read_translation(text)
@@ -1588,7 +1674,9 @@ def mandate_link_add(
     targets = {"organisation": organisation, "gbf_target": gbf_target, "sdg": sdg}
     chosen = [(kind, target) for kind, target in targets.items() if target is not None]
     if len(chosen) != 1:
-        raise ValidationError({"__all__": "Choose one convention, organisation, target or goal."})
+        raise ValidationError(
+            {"__all__": gettext("Choose one convention, organisation, target or goal.")}
+        )
     kind, target = chosen[0]
     with transaction.atomic():
         link, created = MandateLink.objects.select_for_update().get_or_create(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from partners import permissions
@@ -34,12 +35,16 @@ def mandate_link_decide(request: HttpRequest, pk: int, link_pk: int) -> HttpResp
     action = request.POST.get("action")
     if action == "confirm":
         link = services.mandate_link_confirm(link=link, user=request.user)
-        messages.success(request, f"Link to {link.label} confirmed.")
+        messages.success(request, gettext("Link to %(target)s confirmed.") % {"target": link.label})
     elif action == "remove":
         link = services.mandate_link_remove(link=link, user=request.user)
-        messages.success(request, f"Link to {link.label} removed; it will not be suggested again.")
+        messages.success(
+            request,
+            gettext("Link to %(target)s removed; it will not be suggested again.")
+            % {"target": link.label},
+        )
     else:
-        messages.error(request, "Choose confirm or remove.")
+        messages.error(request, gettext("Choose confirm or remove."))
         return redirect(detail_url, permanent=False)
     return redirect(detail_url)
 
@@ -53,14 +58,16 @@ def mandate_link_add(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = selectors.mandate_page(pk=pk)
     target = selectors.link_target_get(value=request.POST.get("target", ""))
     if target is None:
-        messages.error(request, "Not linked: choose a convention, organisation, target or goal.")
+        messages.error(
+            request, gettext("Not linked: choose a convention, organisation, target or goal.")
+        )
         return redirect(detail_url)
     try:
         link = services.mandate_link_add(mandate=mandate, user=request.user, **target)  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(detail_url)
-    messages.success(request, f"Linked to {link.label}.")
+    messages.success(request, gettext("Linked to %(target)s.") % {"target": link.label})
     return redirect(detail_url)
 
 
@@ -81,7 +88,9 @@ def synergies(request: HttpRequest) -> HttpResponse:
     filterset = MandateFilter(params, queryset=selectors.synergy_mandates(), request=request)
     chosen = any(params.get(p) for p in TARGET_PARAMS)
     groups: list[dict[str, object]] = []
-    errors: list[str] = [f"Unknown parameter “{name}”." for name in unknown]
+    errors: list[str] = [
+        gettext("Unknown parameter “%(name)s”.") % {"name": name} for name in unknown
+    ]
     if not filterset.is_valid():
         errors += [f"{field}: {' '.join(msgs)}" for field, msgs in filterset.errors.items()]
     elif chosen and not errors:
@@ -94,12 +103,20 @@ def synergies(request: HttpRequest) -> HttpResponse:
         groups = list(by_resolution.values())
     targets = selectors.synergy_targets()
     selected = [t for kind in TARGET_PARAMS for t in targets[kind] if t.key in params.getlist(kind)]
+    selected_text = ""
+    for target in selected:
+        selected_text = (
+            gettext("%(first)s and %(next)s") % {"first": selected_text, "next": target.label}
+            if selected_text
+            else target.label
+        )
     return render(
         request,
         "resolutions/synergies.html",
         {
             "targets": targets,
             "selected": selected,
+            "selected_text": selected_text,
             "params": params,
             "link_state": params.get("link_state", ""),
             "chosen": chosen,

@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from partners import permissions
@@ -106,12 +106,12 @@ def resolution_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 LIST_PAGE_SIZE = 50
 LIST_COLUMNS = [
-    ("resolution", "Resolution"),
-    ("paragraph", "Paragraph"),
-    ("actor", "Actor"),
-    ("status", "Status"),
-    ("due", "Due"),
-    ("updated", "Updated"),
+    ("resolution", _("Resolution")),
+    ("paragraph", _("Paragraph")),
+    ("actor", _("Actor")),
+    ("status", _("Status")),
+    ("due", _("Due")),
+    ("updated", pgettext_lazy("column: when a mandate last changed", "Updated")),
 ]
 
 
@@ -197,10 +197,12 @@ def mandate_update(request: HttpRequest, pk: int) -> HttpResponse:
             status = 409
         else:
             saved = (
-                "Update saved."
+                gettext("Update saved.")
                 if update is not None
-                else "Nothing to save: the status and progress are unchanged and no "
-                "narrative or evidence was given."
+                else gettext(
+                    "Nothing to save: the status and progress are unchanged and no "
+                    "narrative or evidence was given."
+                )
             )
             if not _is_htmx(request):
                 messages.add_message(request, messages.SUCCESS if update else messages.INFO, saved)
@@ -361,10 +363,18 @@ def mandate_bulk_update(request: HttpRequest) -> HttpResponse:
             extra, status = {"conflicts": exc.stale}, 409
         else:
             label = MandateStatus(data["status"]).label
-            saved = f"{len(updates)} mandate{pluralize(len(updates))} set to {label}."
+            saved = ngettext(
+                "%(count)s mandate set to %(status)s.",
+                "%(count)s mandates set to %(status)s.",
+                len(updates),
+            ) % {"count": len(updates), "status": label}
             unchanged = len(data["mandates"]) - len(updates)
             if unchanged:
-                saved += f" {unchanged} already had that status and no narrative was given."
+                saved += " " + ngettext(
+                    "%(count)s already had that status and no narrative was given.",
+                    "%(count)s already had that status and no narrative was given.",
+                    unchanged,
+                ) % {"count": unchanged}
             if not _is_htmx(request):
                 messages.success(request, saved)
                 return redirect(list_url + (f"?{params.urlencode()}" if params else ""))
@@ -379,7 +389,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     Committee meeting, and what is overdue."""
     board = selectors.dashboard()
     panels = [
-        (item, charts.status_chart(item.summary), charts.actor_chart(item.actors))
+        (
+            item,
+            charts.status_chart(item.summary, title=gettext("Mandates by status")),
+            charts.actor_chart(item.actors, title=gettext("Mandates by actor and status")),
+        )
         for item in board.resolutions
     ]
     return render(request, "resolutions/dashboard.html", {"board": board, "panels": panels})
