@@ -18,6 +18,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Organisation, PartyStatus
 from reporting.models import Meeting
@@ -52,7 +53,7 @@ class _RawSelect(forms.Select):
     """Hands the submitted text to the field as it is, so that the field can refuse it."""
 
     def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, choices=(("", "Any"), ("true", "Yes"), ("false", "No")))
+        super().__init__(attrs, choices=(("", _("Any")), ("true", _("Yes")), ("false", _("No"))))
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -70,7 +71,9 @@ class StrictBooleanField(forms.NullBooleanField):
             return False
         # The value goes in as a parameter: a "%" in it must not be read as a placeholder.
         raise forms.ValidationError(
-            "“%(value)s” is not true or false.", code="invalid", params={"value": str(value)[:40]}
+            _("“%(value)s” is not true or false."),
+            code="invalid",
+            params={"value": str(value)[:40]},
         )
 
     def validate(self, value) -> None:
@@ -141,16 +144,16 @@ class MandateFilter(django_filters.FilterSet):
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue",
-        label="Overdue",
+        label=_("Overdue"),
         help_text="Due at a meeting that has started and not closed.",
     )
     subject_to_resources = StrictBooleanFilter(
-        label="Subject to resources",
+        label=_("Subject to resources"),
         help_text="true or false: the text makes it subject to the availability of resources.",
     )
     q = django_filters.CharFilter(
         method="filter_text",
-        label="Text",
+        label=_("Text"),
         max_length=200,
         help_text="Words in the paragraph, its status narratives, the addressee or the resolution; "
         '"quoted phrase", or, -word.',
@@ -176,7 +179,7 @@ class MandateFilter(django_filters.FilterSet):
         help_text="Linked to this Sustainable Development Goal (1 to 17); repeat for several.",
     )
     link_state = django_filters.ChoiceFilter(
-        choices=[(LinkState.SUGGESTED, "Suggested"), (LinkState.CONFIRMED, "Confirmed")],
+        choices=[(LinkState.SUGGESTED, _("Suggested")), (LinkState.CONFIRMED, _("Confirmed"))],
         method="filter_link_state",
         help_text="With organisation, gbf_target or sdg: only links in this state (suggested "
         "or confirmed); alone: mandates with at least one link in this state.",

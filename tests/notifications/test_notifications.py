@@ -114,6 +114,23 @@ def test_fanout_tells_followers_and_mails_at_once(seed, follower, secretariat_us
     assert Notification.objects.get(user=quiet).emailed_at is None
 
 
+def test_tasks_write_in_the_working_language_whatever_the_request(
+    seed, follower, secretariat_user
+):
+    from django.utils import translation
+
+    from notifications.tasks import fanout
+
+    mandate = _mandate(seed)
+    services.follow_set(user=follower, target=mandate, following=True)
+    update = _update(mandate, secretariat_user, "in_progress")
+    # As in-process (the embedded default): the task runs inside a French request.
+    with translation.override("fr"):
+        assert fanout.apply(args=[[update.pk]]).get() == 1
+        assert translation.get_language() == "fr"
+    assert "Not started → In progress" in Notification.objects.get(user=follower).text
+
+
 def test_the_list_and_mark_read(client, seed, follower, secretariat_user):
     mandate = _mandate(seed)
     services.follow_set(user=follower, target=mandate, following=True)
