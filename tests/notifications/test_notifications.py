@@ -114,9 +114,7 @@ def test_fanout_tells_followers_and_mails_at_once(seed, follower, secretariat_us
     assert Notification.objects.get(user=quiet).emailed_at is None
 
 
-def test_tasks_write_in_the_working_language_whatever_the_request(
-    seed, follower, secretariat_user
-):
+def test_tasks_write_in_the_working_language_whatever_the_request(seed, follower, secretariat_user):
     from django.utils import translation
 
     from notifications.tasks import fanout
