@@ -31,9 +31,9 @@ from resolutions.templatetags.mandates import verb_label
 
 #: Words of a paragraph kept as the summary of its mandate in the table.
 SUMMARY_WORDS = 40
-#: Updates per addressee shown in the "done in the period" column: the latest ones. The
+#: Updates per addressee shown in the "done in the period" column: the latest. The
 #: earlier ones are counted there and listed in the history of the period.
-REPORTED_PER_ADDRESSEE = 3
+REPORTED_PER_ADDRESSEE = 1
 
 STATUS_LABELS = dict(MandateStatus.choices)
 PARTY_STATUS_LABELS = dict(PartyImplementation.choices)
