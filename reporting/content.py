@@ -149,6 +149,14 @@ class ParagraphRow:
         """Updates of the period that say something and are not in `reported`."""
         return len(self._said) - len(self.reported)
 
+    @property
+    def earlier_note(self) -> str:
+        """What the table says of `earlier` (empty when there are none)."""
+        n = self.earlier
+        if not n:
+            return ""
+        return f"And {n} earlier update{'s' if n > 1 else ''} in the period (see the annex)."
+
 
 @dataclass(frozen=True)
 class RegionShare:
@@ -419,6 +427,14 @@ def _party_history_row(row: dict[str, Any]) -> PartyHistoryRow:
     )
 
 
+def _not_listed_note(count: int, what: str, key: str) -> str:
+    """What the annex says in place of a list too long for a document."""
+    return (
+        f"{count} {what} were recorded in the period: too many to list in this document. "
+        f"Every one is in the JSON file of this report (its {key} list)."
+    )
+
+
 class ReportContent:
     """Everything one report version says, read as of its cut-off.
 
@@ -508,6 +524,14 @@ class ReportContent:
     def party_history_listed(self) -> bool:
         """The same for the Party statuses of the period."""
         return len(self.party_history) <= settings.REPORT_DOCUMENT_HISTORY_ROWS
+
+    @property
+    def history_not_listed_note(self) -> str:
+        return _not_listed_note(len(self.history), "status updates", "history")
+
+    @property
+    def party_history_not_listed_note(self) -> str:
+        return _not_listed_note(len(self.party_history), "Party statuses", "party_history")
 
     def _party_data(self) -> tuple[dict[int, list[RegionShare]], dict[int, dict[str, int]], int]:
         shares: dict[int, list[RegionShare]] = defaultdict(list)

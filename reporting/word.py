@@ -338,14 +338,7 @@ class _Writer:
                             + (f": {a.narrative}" if a.narrative else "")
                             for a in row.reported
                         ]
-                        + (
-                            [
-                                f"And {row.earlier} earlier update{'s' if row.earlier > 1 else ''}"
-                                " in the period (see the annex)."
-                            ]
-                            if row.earlier
-                            else []
-                        )
+                        + ([row.earlier_note] if row.earlier else [])
                         or (["Nothing reported"] if row.tracked else [""]),
                         row.evidence,
                     ]
@@ -448,11 +441,7 @@ class _Writer:
         self.heading("Status updates", level=2)
         history = content.history
         if history and not content.history_listed:
-            self.para(
-                f"{len(history)} status updates were recorded in the period: too many to list "
-                "in this document. Every one is in the JSON file of this report (its history "
-                "list)."
-            )
+            self.para(content.history_not_listed_note)
         elif history:
             self.table(
                 ["Recorded", "Text", "¶", "Addressee", "Status", "Narrative", "Evidence"],
@@ -477,11 +466,7 @@ class _Writer:
         self.heading("Reports by Parties", level=2)
         party_history = content.party_history
         if party_history and not content.party_history_listed:
-            self.para(
-                f"{len(party_history)} Party statuses were recorded in the period: too many to "
-                "list in this document. Every one is in the JSON file of this report (its "
-                "party_history list)."
-            )
+            self.para(content.party_history_not_listed_note)
         elif party_history:
             self.table(
                 ["Recorded", "Party", "Text", "¶", "Status", "Narrative"],
