@@ -25,6 +25,7 @@ OBJECT_TYPE_LABELS = {
     "evidencefile": pgettext_lazy("audit object type", "evidencefile"),
     "party": pgettext_lazy("audit object type", "party"),
     "partystatus": pgettext_lazy("audit object type", "partystatus"),
+    "partyevidencefile": pgettext_lazy("audit object type", "Party evidence file"),
     "focalpoint": pgettext_lazy("audit object type", "focalpoint"),
     "organisation": pgettext_lazy("audit object type", "organisation"),
     "partnership": pgettext_lazy("audit object type", "partnership"),

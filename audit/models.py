@@ -21,7 +21,14 @@ import pghistory
 import pgtrigger
 from django.contrib.auth import get_user_model
 
-from partners.models import FocalPoint, Organisation, Partnership, Party, PartyStatus
+from partners.models import (
+    FocalPoint,
+    Organisation,
+    Partnership,
+    Party,
+    PartyEvidenceFile,
+    PartyStatus,
+)
 from reporting.models import Meeting, ProgressReport
 from resolutions.models import (
     Actor,
@@ -73,6 +80,7 @@ StatusUpdateEvent = _event_model(StatusUpdate, "StatusUpdateEvent")
 EvidenceFileEvent = _event_model(EvidenceFile, "EvidenceFileEvent")
 PartyEvent = _event_model(Party, "PartyEvent")
 PartyStatusEvent = _event_model(PartyStatus, "PartyStatusEvent")
+PartyEvidenceFileEvent = _event_model(PartyEvidenceFile, "PartyEvidenceFileEvent")
 FocalPointEvent = _event_model(FocalPoint, "FocalPointEvent")
 OrganisationEvent = _event_model(Organisation, "OrganisationEvent")
 PartnershipEvent = _event_model(Partnership, "PartnershipEvent")
@@ -103,6 +111,7 @@ EVENT_MODELS = {
     "evidencefile": EvidenceFileEvent,
     "party": PartyEvent,
     "partystatus": PartyStatusEvent,
+    "partyevidencefile": PartyEvidenceFileEvent,
     "focalpoint": FocalPointEvent,
     "organisation": OrganisationEvent,
     "partnership": PartnershipEvent,

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from partners.models import FocalPoint, Organisation, Partnership, Party, PartyStatus
+from partners.models import (
+    FocalPoint,
+    Organisation,
+    Partnership,
+    Party,
+    PartyEvidenceFile,
+    PartyStatus,
+)
+from resolutions.admin import EvidenceFileInline
 
 
 class FocalPointInline(admin.TabularInline):
@@ -28,6 +36,10 @@ class FocalPointAdmin(admin.ModelAdmin):
     list_select_related = ("user", "party")
 
 
+class PartyEvidenceFileInline(EvidenceFileInline):
+    model = PartyEvidenceFile
+
+
 @admin.register(PartyStatus)
 class PartyStatusAdmin(admin.ModelAdmin):
     """Read-only: a Party's history is append-only and written through the services."""
@@ -37,6 +49,7 @@ class PartyStatusAdmin(admin.ModelAdmin):
     search_fields = ("party__name", "party__iso2", "narrative")
     list_select_related = ("party", "mandate__paragraph__resolution", "mandate__actor", "author")
     date_hierarchy = "created_at"
+    inlines = [PartyEvidenceFileInline]
 
     def has_add_permission(self, request) -> bool:
         return False

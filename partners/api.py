@@ -91,6 +91,14 @@ PARTY_STATUS_EXAMPLE = {
     "previous_status": "in_progress",
     "narrative": "Memorandum with the CBD focal point signed.",
     "evidence_links": ["https://example.org/uz/mou.pdf"],
+    "evidence_files": [
+        {
+            "name": "national-report-2025.pdf",
+            "url": "https://mandates.example.org/parties/evidence/12/",
+            "content_type": "application/pdf",
+            "size": 482133,
+        }
+    ],
     "as_of": "2026-03-10",
     "author": "focal.uz",
     "created_at": "2026-03-10T08:00:00Z",

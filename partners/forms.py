@@ -12,11 +12,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartyImplementation
-from resolutions.forms import WorkspaceForm
+from resolutions.forms import EvidenceFilesForm
 from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
 
 
-class PartyStatusForm(WorkspaceForm):
+class PartyStatusForm(EvidenceFilesForm):
     status = forms.ChoiceField(label=_("Status"), choices=PartyImplementation.choices)
     narrative = forms.CharField(
         label=_("Narrative"),
@@ -29,7 +29,10 @@ class PartyStatusForm(WorkspaceForm):
         label=_("Evidence"),
         required=False,
         help_text=format_lazy(
-            _("Links to documents or web pages (https://...), one per line, at most {n}."),
+            _(
+                "Links to documents or web pages (https://...), one per line, at most {n}. "
+                "Attach files below."
+            ),
             n=MAX_EVIDENCE_LINKS,
         ),
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from resolutions.models import EvidenceFileBase
+
 
 class Region(models.TextChoices):
     AFRICA = "africa", _("Africa")
@@ -118,6 +120,15 @@ class PartyStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party.iso2} {self.mandate_id} v{self.version}: {self.status}"
+
+
+class PartyEvidenceFile(EvidenceFileBase):
+    """A file a Party's report gives as evidence (a national report, a law, a photo)."""
+
+    party_status = models.ForeignKey(PartyStatus, on_delete=models.CASCADE, related_name="files")
+
+    class Meta:
+        ordering = ["party_status", "id"]
 
 
 class OrganisationKind(models.TextChoices):

@@ -4,16 +4,16 @@ mandates or statuses."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from partners.models import Party, PartyImplementation, PartyStatus
+from partners.models import Party, PartyEvidenceFile, PartyImplementation, PartyStatus
 from partners.permissions import PARTY_ACTOR_SLUGS, party_actor_slug
 from reporting.selectors import party_participation_by_region, party_statuses_as_of
 from resolutions.models import Mandate, Resolution, ResolutionStatus
@@ -64,8 +64,9 @@ def party_obligations(*, party: Party) -> QuerySet[Mandate]:
 
 
 def party_status_history(*, party: Party, mandate: Mandate | None = None) -> QuerySet[PartyStatus]:
-    """The Party's status history, newest first (for one mandate with `mandate`)."""
-    qs = PartyStatus.objects.filter(party=party).select_related("author")
+    """The Party's status history, newest first (for one mandate with `mandate`), with
+    the evidence files of each entry."""
+    qs = PartyStatus.objects.filter(party=party).select_related("author").prefetch_related("files")
     if mandate is not None:
         qs = qs.filter(mandate=mandate)
     return qs.order_by("mandate_id", "-version")
@@ -101,11 +102,12 @@ class PartyPage:
 
 def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPage:
     """What the resolutions ask of the Party, grouped by resolution, with its latest status
-    and history per mandate (`mandate.party_history`).
+    per mandate. A mandate's history and evidence are on its own page
+    (`party_mandate_page`); `party_version` is the number of reports.
 
     With `page_number`, only that page of PARTY_PAGE_RESOLUTIONS resolutions (an invalid
-    or too large number gives the last page), in four queries whatever the size; without,
-    every resolution, in three. `counts` always covers every mandate."""
+    or too large number gives the last page), in three queries whatever the size; without,
+    every resolution, in one. `counts` always covers every mandate."""
     obligations = party_obligations(party=party)
     counts = dict.fromkeys(PartyImplementation.values, 0)
     page = None
@@ -119,13 +121,8 @@ def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPa
         )
         page = Paginator(resolution_ids, PARTY_PAGE_RESOLUTIONS).get_page(page_number)
         obligations = obligations.filter(resolution_id__in=list(page.object_list))
-    mandates = list(obligations)
-    history: dict[int, list[PartyStatus]] = defaultdict(list)
-    for status in party_status_history(party=party).filter(mandate__in=[m.pk for m in mandates]):
-        history[status.mandate_id].append(status)
     groups: dict[int, ResolutionGroup] = {}
-    for mandate in mandates:
-        mandate.party_history = history.get(mandate.pk, [])
+    for mandate in obligations:
         mandate.party_status_label = PartyImplementation(mandate.party_status).label
         if page is None:
             counts[mandate.party_status] += 1
@@ -133,6 +130,20 @@ def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPa
             mandate.resolution_id, ResolutionGroup(mandate.resolution)
         ).mandates.append(mandate)
     return PartyPage(party=party, groups=list(groups.values()), counts=counts, page=page)
+
+
+def party_obligation_get(*, party: Party, mandate_id: int) -> Mandate:
+    """One mandate addressed to the Party, annotated as `party_obligations`; 404 if the
+    id is not one of them."""
+    mandate = party_obligations(party=party).filter(pk=mandate_id).first()
+    if mandate is None:
+        raise Http404("No mandate addressed to this Party with that id.")
+    mandate.party_status_label = PartyImplementation(mandate.party_status).label
+    return mandate
+
+
+def party_evidence_file_get(*, pk: int) -> PartyEvidenceFile:
+    return get_object_or_404(PartyEvidenceFile, pk=pk)
 
 
 # --- The Secretariat's matrix -------------------------------------------------------------

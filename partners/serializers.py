@@ -11,8 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from partners.models import Party, PartyImplementation, PartyStatus, Region
+from partners.models import Party, PartyEvidenceFile, PartyImplementation, PartyStatus, Region
 from resolutions.models import Mandate, MandateStatus
+from resolutions.serializers import EvidenceFileSerializer
 from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
 
 
@@ -93,10 +94,23 @@ class ObligationSerializer(serializers.Serializer):
         return _absolute(self.context, reverse("api-mandate-detail", args=[mandate.pk]))
 
 
+class PartyEvidenceFileSerializer(EvidenceFileSerializer):
+    url_name = "partners:party-evidence"
+
+    class Meta(EvidenceFileSerializer.Meta):
+        model = PartyEvidenceFile
+
+
 class PartyStatusSerializer(serializers.ModelSerializer):
     party = serializers.CharField(source="party.iso2", help_text="The Party's ISO code.")
     mandate = serializers.IntegerField(source="mandate_id")
     author = serializers.CharField(source="author.get_username", allow_null=True, default=None)
+    evidence_files = PartyEvidenceFileSerializer(
+        source="files",
+        many=True,
+        read_only=True,
+        help_text="Files given with the report (attached in the browser's report form).",
+    )
 
     class Meta:
         model = PartyStatus
@@ -109,6 +123,7 @@ class PartyStatusSerializer(serializers.ModelSerializer):
             "previous_status",
             "narrative",
             "evidence_links",
+            "evidence_files",
             "as_of",
             "author",
             "created_at",

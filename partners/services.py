@@ -14,14 +14,23 @@ import pycountry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from partners import permissions
-from partners.models import FocalPoint, Party, PartyImplementation, PartyStatus, Region
+from partners.models import (
+    FocalPoint,
+    Party,
+    PartyEvidenceFile,
+    PartyImplementation,
+    PartyStatus,
+    Region,
+)
 from partners.permissions import FOCAL_POINTS_GROUP, SECRETARIAT_GROUP
+from resolutions.evidence import evidence_files_check, evidence_files_store
 from resolutions.models import Mandate
 
 #: What Secretariat staff may do in the admin, by model. History rows (status updates,
@@ -344,6 +353,7 @@ def party_status_record(
     status: str,
     narrative: str = "",
     evidence_links: Sequence[str] = (),
+    evidence_files: Sequence[UploadedFile] = (),
     as_of: dt.date | None = None,
     expected_version: int | None = None,
 ) -> PartyStatus | None:
@@ -359,7 +369,8 @@ def party_status_record(
       of concurrent reports based on the same version exactly one lands. Without
       `expected_version` the report is recorded after whatever is latest;
     - returns None, writing nothing, when the report would change nothing (same status,
-      no narrative, no evidence).
+      no narrative, no evidence links or files). Files are checked by content
+      (`resolutions.evidence`) before anything is written.
     """
     from resolutions.services import MAX_NARRATIVE_CHARS, _clean_links
 
@@ -384,6 +395,7 @@ def party_status_record(
     if errors:
         raise ValidationError(errors)
     links = _clean_links(evidence_links)
+    checked_files = evidence_files_check(evidence_files)
 
     try:
         with transaction.atomic():
@@ -404,7 +416,7 @@ def party_status_record(
                     latest=latest,
                 )
             current_status = latest.status if latest else PartyImplementation.NOT_REPORTED
-            if status == current_status and not narrative and not links:
+            if status == current_status and not narrative and not links and not checked_files:
                 return None
             recorded = PartyStatus.objects.create(
                 party=party,
@@ -418,6 +430,7 @@ def party_status_record(
                 author=user if user.is_authenticated else None,
                 created_at=timezone.now(),
             )
+            evidence_files_store(PartyEvidenceFile, checked_files, party_status=recorded)
             if recorded.status != recorded.previous_status:
                 # Followers of the Party hear of it once the report is committed.
                 from notifications.services import party_fanout_queue

@@ -16,6 +16,12 @@ urlpatterns = [
         rf"^parties/{ISO2}/(?P<fmt>pdf|docx|xlsx)/$", views.party_download, name="party-download"
     ),
     re_path(
+        rf"^parties/{ISO2}/mandates/(?P<mandate_id>[0-9]{{1,18}})/$",
+        views.party_mandate,
+        name="party-mandate",
+    ),
+    path("parties/evidence/<int:pk>/", views.party_evidence_download, name="party-evidence"),
+    re_path(
         rf"^parties/{ISO2}/mandates/(?P<mandate_id>[0-9]{{1,18}})/report/$",
         views.party_report,
         name="party-report",

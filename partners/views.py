@@ -16,7 +16,9 @@ from partners import documents, permissions, selectors, services
 from partners.filters import MatrixFilter, PartyFilter
 from partners.forms import PartyStatusForm
 from partners.models import Party, PartyImplementation, Region
+from resolutions.evidence import evidence_response
 from resolutions.models import Mandate, Resolution
+from resolutions.views import is_htmx
 
 
 def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
@@ -80,11 +82,38 @@ def party_download(request: HttpRequest, iso2: str, fmt: str) -> HttpResponse:
     raise Http404("Unknown format.")
 
 
+def party_mandate(request: HttpRequest, iso2: str, mandate_id: int) -> HttpResponse:
+    """Public: one mandate as the Party sees it, with the Party's whole history of
+    reports on it and their evidence."""
+    party = selectors.party_get(iso2=iso2)
+    mandate = selectors.party_obligation_get(party=party, mandate_id=mandate_id)
+    return render(
+        request,
+        "partners/party_mandate.html",
+        {
+            "party": party,
+            "mandate": mandate,
+            "history": selectors.party_status_history(party=party, mandate=mandate),
+            "can_report": permissions.can_report_party_status(request.user, party, mandate),
+            "page_url": reverse("partners:party-detail", args=[party.iso2.lower()]),
+        },
+    )
+
+
+def party_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of a Party's report, as a download (public, as the reports are)."""
+    return evidence_response(selectors.party_evidence_file_get(pk=pk))
+
+
 def _report_refused(
     request: HttpRequest, party: Party, mandate: Mandate | None
 ) -> HttpResponse | None:
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        login = redirect_to_login(request.get_full_path())
+        if is_htmx(request):
+            # htmx follows HX-Redirect instead of swapping the login page into the form.
+            return HttpResponse(status=401, headers={"HX-Redirect": login.url})
+        return login
     if party is not None and not permissions.can_report_party_status(request.user, party, mandate):
         raise PermissionDenied(f"Only {party.name}'s focal points and the Secretariat may report.")
     return None
@@ -92,20 +121,22 @@ def _report_refused(
 
 def party_report(request: HttpRequest, iso2: str, mandate_id: int) -> HttpResponse:
     """The focal point's report on one mandate: the form and the Party's history. Refused
-    (403) to everyone but that Party's focal points and the Secretariat, GET and POST."""
+    (403) to everyone but that Party's focal points and the Secretariat, GET and POST.
+
+    Works without JavaScript (POST, then back to the Party page); with htmx the form is
+    posted in place and the answer is the form's part of the page (with the history
+    swapped out of band): saved, refused (400) or overtaken (409)."""
     party = selectors.party_get(iso2=iso2)
     if refused := _report_refused(request, party, None):
         return refused
-    mandate = selectors.party_obligations(party=party).filter(pk=mandate_id).first()
-    if mandate is None:
-        raise Http404("No mandate addressed to this Party with that id.")
+    mandate = selectors.party_obligation_get(party=party, mandate_id=mandate_id)
     if refused := _report_refused(request, party, mandate):
         return refused
     page_url = reverse("partners:party-detail", args=[party.iso2.lower()])
-    conflict = None
+    extra: dict[str, object] = {}
     status = 200
     if request.method == "POST":
-        form = PartyStatusForm(request.POST)
+        form = PartyStatusForm(request.POST, request.FILES)
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -117,6 +148,7 @@ def party_report(request: HttpRequest, iso2: str, mandate_id: int) -> HttpRespon
                     status=data["status"],
                     narrative=data["narrative"],
                     evidence_links=data["evidence"],
+                    evidence_files=data["files"],
                     as_of=data["as_of"],
                     expected_version=data["version"],
                 )
@@ -125,39 +157,48 @@ def party_report(request: HttpRequest, iso2: str, mandate_id: int) -> HttpRespon
             except services.StalePartyStatus as exc:
                 # Nothing was written: show the report that won, keep the typed input, and
                 # base the form on the version now shown.
-                conflict = exc
                 resubmit = request.POST.copy()
                 resubmit["version"] = str(exc.current_version)
                 form = PartyStatusForm(resubmit)
-                mandate = selectors.party_obligations(party=party).get(pk=mandate_id)
+                mandate = selectors.party_obligation_get(party=party, mandate_id=mandate_id)
+                extra = {"conflict": exc, "files_dropped": bool(data["files"])}
                 status = 409
             else:
-                messages.add_message(
-                    request,
-                    messages.SUCCESS if recorded else messages.INFO,
+                saved = (
                     gettext("Report saved.")
                     if recorded
                     else gettext(
                         "Nothing to save: the status is unchanged and no narrative or "
                         "evidence was given."
-                    ),
+                    )
                 )
-                return redirect(f"{page_url}#m{mandate.pk}")
+                if not is_htmx(request):
+                    messages.add_message(
+                        request, messages.SUCCESS if recorded else messages.INFO, saved
+                    )
+                    return redirect(f"{page_url}#m{mandate.pk}")
+                mandate = selectors.party_obligation_get(party=party, mandate_id=mandate_id)
+                form = PartyStatusForm.for_mandate(mandate)
+                extra = {"saved": saved, "saved_ok": recorded is not None}
+                status = 200
     else:
         form = PartyStatusForm.for_mandate(mandate)
-    return render(
-        request,
-        "partners/party_report.html",
-        {
-            "party": party,
-            "mandate": mandate,
-            "form": form,
-            "conflict": conflict,
-            "history": selectors.party_status_history(party=party, mandate=mandate),
-            "page_url": page_url,
-        },
-        status=status,
-    )
+    context = {
+        "party": party,
+        "mandate": mandate,
+        "form": form,
+        "history": selectors.party_status_history(party=party, mandate=mandate),
+        "page_url": page_url,
+        **extra,
+    }
+    if is_htmx(request):
+        return render(
+            request,
+            "partners/includes/party_report_workspace.html",
+            {**context, "oob": True},
+            status=status,
+        )
+    return render(request, "partners/party_report.html", context, status=status)
 
 
 def party_matrix(request: HttpRequest) -> HttpResponse:

@@ -8,12 +8,16 @@ always served as attachments (see the download view), never inline.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 
@@ -118,3 +122,52 @@ def evidence_file_check(f: IO[bytes], *, name: str, size: int) -> str:
                     gettext("%(name)s is not UTF-8 text.") % {"name": name}, code="content"
                 ) from None
     return kind.content_type
+
+
+def evidence_files_check(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Each upload with the content type to store, or a ValidationError keyed
+    `evidence_files` (the services' field name) naming the first file refused."""
+    checked = []
+    for upload in uploads:
+        try:
+            content_type = evidence_file_check(upload, name=upload.name, size=upload.size)
+        except ValidationError as exc:
+            raise ValidationError({"evidence_files": exc.messages}) from None
+        checked.append((upload, content_type))
+    return checked
+
+
+def evidence_files_store(
+    model: type[Model], checked: Sequence[tuple[UploadedFile, str]], **owner: Model
+) -> None:
+    """Save checked uploads as `model` rows (an EvidenceFileBase) of `owner`, e.g.
+    `status_update=update`. Runs inside the caller's transaction."""
+    for upload, content_type in checked:
+        model.objects.create(
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=content_type,
+            size=upload.size,
+            **owner,
+        )
+
+
+def evidence_response(evidence) -> FileResponse:
+    """An evidence file, always as a download: the stored type (from the allow-list,
+    checked by content at upload), never sniffed, never rendered inline."""
+    content_type = evidence.content_type
+    if content_type not in {kind.content_type for kind in EVIDENCE_TYPES.values()}:
+        content_type = "application/octet-stream"
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer stored.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

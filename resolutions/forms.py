@@ -65,7 +65,28 @@ def _narrative_field(help_text: str, *, rows: int) -> forms.CharField:
     )
 
 
-class MandateStatusForm(WorkspaceForm):
+class EvidenceFilesForm(WorkspaceForm):
+    """A form with a `files` input for evidence, its help text and `accept` list taken
+    from the evidence settings."""
+
+    files = MultipleFileField(
+        label=_("Files"),
+        required=False,
+        help_text="",  # set in __init__ from the evidence settings
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = ", ".join(ext.lstrip(".").upper() for ext in allowed_extensions())
+        limit = max_evidence_bytes() // (1024 * 1024)
+        self.fields["files"].help_text = gettext("%(types)s; up to %(limit)s MB each.") % {
+            "types": types,
+            "limit": limit,
+        }
+        self.fields["files"].widget.attrs["accept"] = ",".join(allowed_extensions())
+
+
+class MandateStatusForm(EvidenceFilesForm):
     """The Secretariat's status update on one mandate."""
 
     status = forms.ChoiceField(label=_("Status"), choices=MandateStatus.choices)
@@ -90,11 +111,6 @@ class MandateStatusForm(WorkspaceForm):
         ),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
-    files = MultipleFileField(
-        label=_("Files"),
-        required=False,
-        help_text="",  # set in __init__ from the evidence settings
-    )
     as_of = forms.DateField(
         label=pgettext_lazy("date a status holds for", "As of"),
         required=False,
@@ -104,16 +120,6 @@ class MandateStatusForm(WorkspaceForm):
     # The mandate version the form was opened at: a save based on an older version is
     # refused (see mandate_status_update).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        types = ", ".join(ext.lstrip(".").upper() for ext in allowed_extensions())
-        limit = max_evidence_bytes() // (1024 * 1024)
-        self.fields["files"].help_text = gettext("%(types)s; up to %(limit)s MB each.") % {
-            "types": types,
-            "limit": limit,
-        }
-        self.fields["files"].widget.attrs["accept"] = ",".join(allowed_extensions())
 
     @classmethod
     def for_mandate(cls, mandate) -> MandateStatusForm:

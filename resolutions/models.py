@@ -324,14 +324,15 @@ class StatusUpdate(models.Model):
         return f"{self.mandate} v{self.version}: {self.status}"
 
 
-def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
+def evidence_upload_to(instance: EvidenceFileBase, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{filename}"
 
 
-class EvidenceFile(models.Model):
-    """A file attached to a status update as evidence."""
+class EvidenceFileBase(models.Model):
+    """A file given as evidence: stored under MEDIA_ROOT, checked by
+    `resolutions.evidence.evidence_files_check` before it is saved, served only as a
+    download (`resolutions.evidence.evidence_response`)."""
 
-    status_update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(upload_to=evidence_upload_to, max_length=255)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -339,10 +340,19 @@ class EvidenceFile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["status_update", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class EvidenceFile(EvidenceFileBase):
+    """A file attached to a Secretariat status update as evidence."""
+
+    status_update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="files")
+
+    class Meta:
+        ordering = ["status_update", "id"]
 
 
 # --- Import -------------------------------------------------------------------------------

@@ -431,11 +431,19 @@ def _links(context: dict[str, Any]) -> _Links:
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField(help_text="Where to download the file.")
+    #: The download view of this kind of evidence file.
+    url_name = "resolutions:evidence-download"
 
     class Meta:
         model = EvidenceFile
-        fields = ["name", "content_type", "size"]
+        fields = ["name", "url", "content_type", "size"]
         read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        path = reverse(self.url_name, args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class StatusUpdateSerializer(serializers.ModelSerializer):

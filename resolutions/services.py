@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext, override
 
 from partners import permissions
 from resolutions import alignment, references, revisions, selectors, vocabulary
-from resolutions.evidence import evidence_file_check
+from resolutions.evidence import evidence_files_check, evidence_files_store
 from resolutions.models import (
     Actor,
     ActorKind,
@@ -1178,13 +1178,7 @@ def mandate_status_update(
     narrative = (narrative or "").strip()
     _clean_update(status=status, progress=progress, narrative=narrative, as_of=as_of)
     links = _clean_links(evidence_links)
-    checked_files = []
-    for upload in evidence_files:
-        try:
-            content_type = evidence_file_check(upload, name=upload.name, size=upload.size)
-        except ValidationError as exc:
-            raise ValidationError({"evidence_files": exc.messages}) from None
-        checked_files.append((upload, content_type))
+    checked_files = evidence_files_check(evidence_files)
 
     try:
         with transaction.atomic():
@@ -1215,14 +1209,7 @@ def mandate_status_update(
                 now=timezone.now(),
             )
             update.save(force_insert=True)
-            for upload, content_type in checked_files:
-                EvidenceFile.objects.create(
-                    status_update=update,
-                    file=upload,
-                    original_name=upload.name[:255],
-                    content_type=content_type,
-                    size=upload.size,
-                )
+            evidence_files_store(EvidenceFile, checked_files, status_update=update)
             locked.save(update_fields=changed)
             _notify_on_commit([update])
     except IntegrityError as exc:

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from partners import permissions
 from resolutions import charts, revisions, selectors, services
-from resolutions.evidence import EVIDENCE_TYPES
+from resolutions.evidence import evidence_response
 from resolutions.filters import MandateFilter
 from resolutions.forms import BulkStatusForm, MandateStatusForm
 from resolutions.models import Mandate, MandateStatus
@@ -115,7 +115,7 @@ LIST_COLUMNS = [
 ]
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
     """An htmx request for a fragment (a history restore wants the whole page)."""
     return (
         request.headers.get("HX-Request") == "true"
@@ -129,7 +129,7 @@ def _edit_refused(request: HttpRequest, *, next_url: str) -> HttpResponse | None
     signed-in users without the right get 403."""
     if not request.user.is_authenticated:
         login = redirect_to_login(next_url)
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponse(status=401, headers={"HX-Redirect": login.url})
         return login
     if not permissions.can_edit_mandate(request.user):
@@ -204,13 +204,13 @@ def mandate_update(request: HttpRequest, pk: int) -> HttpResponse:
                     "narrative or evidence was given."
                 )
             )
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.add_message(request, messages.SUCCESS if update else messages.INFO, saved)
                 return redirect(detail_url)
             mandate = selectors.mandate_page(pk=pk)
             form, extra, status = None, {"saved": saved}, 200
     context = _mandate_context(request, mandate, form=form, **extra)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request,
             "resolutions/includes/mandate_workspace.html",
@@ -221,25 +221,8 @@ def mandate_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """An evidence file, always as a download: stored type (from the allow-list, checked
-    by content at upload), never sniffed, never rendered inline."""
-    evidence = selectors.evidence_file_get(pk=pk)
-    content_type = evidence.content_type
-    if content_type not in {kind.content_type for kind in EVIDENCE_TYPES.values()}:
-        content_type = "application/octet-stream"
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is no longer stored.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """A file of a Secretariat status update, as a download."""
+    return evidence_response(selectors.evidence_file_get(pk=pk))
 
 
 def _clean_query(params: QueryDict) -> QueryDict:
@@ -306,7 +289,7 @@ def _mandate_list_context(
 
 
 def _render_list(request: HttpRequest, context: dict[str, object], *, status: int) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         template = "resolutions/includes/mandate_results.html"
         context = {**context, "oob": True}
     else:
@@ -326,7 +309,7 @@ def mandate_list(request: HttpRequest) -> HttpResponse:
         clean_url = reverse("resolutions:mandate-list") + (
             f"?{params.urlencode()}" if params else ""
         )
-        if not _is_htmx(request):
+        if not is_htmx(request):
             return redirect(clean_url)
     context = _mandate_list_context(request, params)
     response = _render_list(request, context, status=400 if context["filter_errors"] else 200)
@@ -375,7 +358,7 @@ def mandate_bulk_update(request: HttpRequest) -> HttpResponse:
                     "%(count)s already had that status and no narrative was given.",
                     unchanged,
                 ) % {"count": unchanged}
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, saved)
                 return redirect(list_url + (f"?{params.urlencode()}" if params else ""))
             form, extra, status = None, {"saved": saved}, 200

@@ -518,6 +518,8 @@ READ_ONLY_ROUTES = {
     "parties/matrix/",
     "parties/<iso2>/",
     "parties/<iso2>/<fmt>/",
+    "parties/<iso2>/mandates/<mandate_id>/",
+    "parties/evidence/<int:pk>/",
     # The interface language: a cookie of the visitor's own, like signing in.
     "i18n/setlang/",
     "notifications/",

@@ -60,9 +60,22 @@ def test_focal_point_reports_for_their_country_and_the_public_page_shows_it(
     page.get_by_label("Status", exact=True).select_option(label="In progress")
     page.get_by_label("Narrative").fill("National synergies working group meets quarterly.")
     page.get_by_label("Evidence").fill("https://example.org/uz/working-group")
+    page.get_by_label("Files").set_input_files(
+        {"name": "terms-of-reference.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n"}
+    )
+    report_page = page.url
     page.get_by_role("button", name="Save report").click()
+    # Saved in place (htmx): the outcome has the focus, the history shows the report and
+    # its file, and the form is based on the new version.
+    saved = page.get_by_role("status").filter(has_text="Report saved.")
+    expect(saved).to_be_focused()
+    history = page.locator("#party-history")
+    expect(history).to_contain_text("National synergies working group meets quarterly.")
+    expect(history.get_by_role("link", name="terms-of-reference.pdf")).to_be_visible()
+    expect(page.locator("input[name=version]")).to_have_value("1")
+    assert page.url == report_page
+    saved.get_by_role("link", name="Back to Uzbekistan's page").click()
     page.wait_for_url(re.compile(r"/parties/uz/#m\d+$"))
-    expect(page.get_by_text("Report saved.")).to_be_visible()
 
     # The public (signed-out) page shows the report beside the Secretariat's status.
     visitor = browser.new_context(base_url=live_server.url)
@@ -72,6 +85,11 @@ def test_focal_point_reports_for_their_country_and_the_public_page_shows_it(
     expect(row).to_contain_text("In progress")
     expect(row).to_contain_text("National synergies working group meets quarterly.")
     expect(public.get_by_role("link", name=re.compile(r"^Report"))).to_have_count(0)
+    # Its history page offers the file to anyone.
+    row.get_by_role("link", name="1 report, with its evidence").click()
+    with public.expect_download() as download:
+        public.get_by_role("link", name="terms-of-reference.pdf").click()
+    assert download.value.suggested_filename == "terms-of-reference.pdf"
     visitor.close()
     status = PartyStatus.objects.get()
     assert (status.party.iso2, status.author.username) == ("UZ", "focal.uz")

@@ -7,10 +7,11 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from partners.models import Party, PartyImplementation, PartyStatus
+from partners.models import Party, PartyEvidenceFile, PartyImplementation, PartyStatus
 from partners.services import party_status_record
 from resolutions.models import Mandate
 from tests.factories import (
@@ -32,6 +33,19 @@ def client_for(user) -> Client:
 
 def report_url(iso2: str, mandate: Mandate) -> str:
     return reverse("partners:party-report", args=[iso2, mandate.pk])
+
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "party-report-workspace"}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded evidence goes to a directory of its own for each test."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+def a_pdf(name: str = "national-report.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.7\nnational report", "application/pdf")
 
 
 def test_party_list_groups_by_region_and_searches(cms_parties, client):
@@ -92,7 +106,7 @@ def test_party_page_runs_a_fixed_number_of_queries(
 ):
     uz = Party.objects.get(iso2="UZ")
     client = client_for(None)
-    with django_assert_num_queries(5) as one:
+    with django_assert_num_queries(4) as one:
         client.get("/parties/uz/")
     for mandate in party_mandates:
         for status in ("not_started", "in_progress", "implemented"):
@@ -101,7 +115,11 @@ def test_party_page_runs_a_fixed_number_of_queries(
     MandateFactory(paragraph=extra, actor=party_mandates[0].actor, verb="urge")
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get("/parties/uz/")
-    assert response.content.decode().count('data-status="implemented"') == len(party_mandates)
+    html = response.content.decode()
+    assert html.count('data-status="implemented"') == len(party_mandates)
+    # Each row links to the mandate's history page, with the number of reports.
+    history = reverse("partners:party-mandate", args=["uz", party_mandates[0].pk])
+    assert f'href="{history}">3 reports, with their evidence' in html
 
 
 def test_party_page_pages_by_resolution_and_counts_every_mandate(
@@ -266,6 +284,131 @@ def test_report_form_is_refused_to_everyone_but_the_party_and_the_secretariat(
     other = report_url("uz", secretariat_mandate)
     assert getattr(client_for(focal_point_user), method)(other, data).status_code == 404
     assert PartyStatus.objects.count() == (1 if method == "post" else 0)
+
+
+def test_focal_point_attaches_files_that_anyone_can_download(
+    seed, party_mandates, focal_point_user
+):
+    mandate = party_mandates[0]
+    client = client_for(focal_point_user)
+    response = client.post(
+        report_url("uz", mandate),
+        {"status": "in_progress", "version": "0", "files": [a_pdf(), a_pdf("annex.pdf")]},
+    )
+    assert response.status_code == 302
+    files = list(PartyEvidenceFile.objects.order_by("id"))
+    assert [(f.original_name, f.content_type, f.party_status.version) for f in files] == [
+        ("national-report.pdf", "application/pdf", 1),
+        ("annex.pdf", "application/pdf", 1),
+    ]
+    # The public history page of the mandate lists them; the download is an attachment.
+    page = Client().get(reverse("partners:party-mandate", args=["uz", mandate.pk]))
+    link = reverse("partners:party-evidence", args=[files[0].pk])
+    assert page.status_code == 200 and f'href="{link}" download>national-report.pdf' in (
+        page.content.decode()
+    )
+    download = Client().get(link)
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == 'attachment; filename="national-report.pdf"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == b"%PDF-1.7\nnational report"
+    # A report of files alone, with the status unchanged, is still a report.
+    again = client.post(
+        report_url("uz", mandate), {"status": "in_progress", "version": "1", "files": a_pdf()}
+    )
+    assert again.status_code == 302 and PartyStatus.objects.count() == 2
+    assert Client().get(reverse("partners:party-evidence", args=[999999])).status_code == 404
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused_and_nothing_is_written(
+    seed, party_mandates, focal_point_user
+):
+    fake = SimpleUploadedFile("report.pdf", b"<html><script>alert(1)</script>", "application/pdf")
+    response = client_for(focal_point_user).post(
+        report_url("uz", party_mandates[0]),
+        {"status": "implemented", "narrative": "Done.", "version": "0", "files": fake},
+    )
+    assert response.status_code == 400
+    assert "report.pdf is not a valid .pdf file." in response.content.decode()
+    assert PartyStatus.objects.count() == 0 and PartyEvidenceFile.objects.count() == 0
+
+
+def test_report_form_saves_in_place_with_htmx(seed, party_mandates, focal_point_user):
+    mandate = party_mandates[0]
+    client = client_for(focal_point_user)
+    page = client.get(report_url("uz", mandate)).content.decode()
+    assert 'hx-post="' in page and 'hx-target="#party-report-workspace"' in page
+    assert 'enctype="multipart/form-data"' in page
+
+    saved = client.post(
+        report_url("uz", mandate),
+        {"status": "in_progress", "narrative": "Committee set up.", "version": "0"},
+        **HTMX,
+    )
+    assert saved.status_code == 200
+    html = saved.content.decode()
+    assert html.lstrip().startswith('<div id="party-report-workspace"')
+    assert "Report saved." in html and 'name="version" value="1"' in html
+    # The history is swapped out of band, with the new report in it.
+    assert 'id="party-history"' in html and 'hx-swap-oob="true"' in html
+    assert "Committee set up." in html and "<html" not in html
+
+    stale = client.post(
+        report_url("uz", mandate),
+        {"status": "implemented", "narrative": "Typed on an old page.", "version": "0"},
+        **HTMX,
+    )
+    assert stale.status_code == 409
+    assert "someone else reported on this mandate first" in stale.content.decode()
+    bad = client.post(report_url("uz", mandate), {"status": "done", "version": "1"}, **HTMX)
+    assert bad.status_code == 400 and "field-error" in bad.content.decode()
+    assert PartyStatus.objects.count() == 1
+
+    # An expired session: htmx is told where to sign in instead of swapping a login page.
+    anonymous = Client().post(report_url("uz", mandate), {"status": "implemented"}, **HTMX)
+    assert anonymous.status_code == 401
+    assert anonymous["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_party_mandate_page_is_public_and_shows_the_whole_history(
+    seed, party_mandates, focal_point_user, django_assert_num_queries
+):
+    uz = Party.objects.get(iso2="UZ")
+    mandate = party_mandates[0]
+    url = reverse("partners:party-mandate", args=["uz", mandate.pk])
+    empty = Client().get(url)
+    assert empty.status_code == 200
+    assert "Uzbekistan has not reported on this mandate yet." in empty.content.decode()
+    party_status_record(
+        party=uz,
+        mandate=mandate,
+        user=focal_point_user,
+        status="in_progress",
+        narrative="First step.",
+        evidence_files=[a_pdf()],
+    )
+    with django_assert_num_queries(4) as one:
+        Client().get(url)
+    for n in range(3):
+        party_status_record(
+            party=uz,
+            mandate=mandate,
+            user=focal_point_user,
+            status="in_progress",
+            narrative=f"Step {n}.",
+            evidence_files=[a_pdf(f"step-{n}.pdf")],
+        )
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = Client().get(url).content.decode()
+    assert all(f"Step {n}." in html for n in range(3)) and "First step." in html
+    assert html.count(" download>") == 4
+    assert "Report Uzbekistan" not in html  # the public sees no report button
+    signed_in = client_for(focal_point_user).get(url).content.decode()
+    assert report_url("uz", mandate) in signed_in
+    # A mandate not addressed to Parties has no such page.
+    secretariat_mandate = Mandate.objects.filter(resolution=seed, actor__slug="secretariat").first()
+    missing = Client().get(reverse("partners:party-mandate", args=["uz", secretariat_mandate.pk]))
+    assert missing.status_code == 404
 
 
 # --- The matrix ---------------------------------------------------------------------------
