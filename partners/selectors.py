@@ -79,7 +79,7 @@ class ResolutionGroup:
 
 
 #: Resolutions on one page of the Party page; its downloads hold every one.
-PARTY_PAGE_RESOLUTIONS = 10
+PARTY_PAGE_RESOLUTIONS = 5
 
 
 @dataclass
