@@ -235,10 +235,14 @@ class MandateFilter(django_filters.FilterSet):
 
 
 #: Tables with a stored, GIN-indexed `search_vector` (PostgreSQL only, see
-#: resolutions/migrations/0003_search_tsvector.py), with the column that leads to the
-#: mandate: the paragraph's text, the Secretariat's narratives, the Parties' narratives.
-_SEARCHED = (
-    ("paragraph_id", "resolutions_paragraph", "id"),
+#: resolutions/migrations/0003_search_tsvector.py and 0008_mandate_narratives.py), with
+#: the column that leads to the mandate: the paragraph's text, and the narratives of the
+#: mandate's history (the Secretariat's and the Parties'), either as one document per
+#: mandate, or, for a phrase search (which needs word positions, which the documents do
+#: not keep), as the history rows themselves.
+_PARAGRAPHS = ("paragraph_id", "resolutions_paragraph", "id")
+_NARRATIVE_DOCUMENTS = (("pk", "resolutions_mandatenarratives", "mandate_id"),)
+_NARRATIVE_ROWS = (
     ("pk", "resolutions_statusupdate", "mandate_id"),
     ("pk", "partners_partystatus", "mandate_id"),
 )
@@ -272,7 +276,8 @@ def mandate_text_search(queryset: QuerySet[Mandate], value: str) -> QuerySet[Man
             | Q(resolution__title__icontains=value)
             | Q(resolution__symbol__icontains=value)
         )
-        for field, table, key in _SEARCHED:
+        narratives = _NARRATIVE_ROWS if '"' in value else _NARRATIVE_DOCUMENTS
+        for field, table, key in (_PARAGRAPHS, *narratives):
             match |= Q(**{f"{field}__in": _fts_keys(table, key, value)})
         return queryset.filter(match)
     for word in value.split():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -353,6 +354,31 @@ class EvidenceFile(EvidenceFileBase):
 
     class Meta:
         ordering = ["status_update", "id"]
+
+
+class MandateNarratives(models.Model):
+    """One full-text search document per mandate: every narrative written about it, the
+    Secretariat's and the Parties', so that a search reads one GIN index over mandates
+    instead of collecting matches from a million status updates.
+
+    PostgreSQL only, and written only by the database: triggers on the insert of a status
+    update or a Party status add the new narrative's tsvector
+    (resolutions/migrations/0008_mandate_narratives.py); `resolutions.search` rebuilds it
+    all after a bulk load. History is append-only, so adding is all it ever needs. The
+    document keeps lexemes without positions (small, checked fast), so phrase searches
+    read the histories instead. On the embedded SQLite default the table stays empty and
+    search reads the narratives."""
+
+    mandate = models.OneToOneField(
+        Mandate, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    search_vector = SearchVectorField()
+
+    class Meta:
+        verbose_name_plural = "mandate narratives"
+
+    def __str__(self) -> str:
+        return f"Narratives of mandate {self.mandate_id}"
 
 
 # --- Import -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from resolutions.models import (
     StatusUpdate,
     UpdateSource,
 )
+from resolutions.search import mandate_narratives_rebuild
 
 #: Marks generated resolutions, so that a second run can tell the data is there.
 SOURCE_NAME = "generate_scale_data"
@@ -250,6 +251,8 @@ def generate_scale_data(
         log(f"status updates: {counts.status_updates}")
         _party_statuses(counts, mandates, parties, rng)
         log(f"party statuses: {counts.party_statuses}")
+        # The COPYs may have skipped the triggers that keep the search documents.
+        mandate_narratives_rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in (
@@ -257,6 +260,7 @@ def generate_scale_data(
                 "resolutions_statusupdate",
                 "partners_partystatus",
                 "resolutions_paragraph",
+                "resolutions_mandatenarratives",
             ):
                 cursor.execute(f"ANALYZE {table}")
     return Outcome(created=True, counts=counts)

@@ -11,7 +11,7 @@ from django.db.models import Count, Max
 
 from partners.models import PartyStatus
 from resolutions.filters import mandate_text_search
-from resolutions.models import Mandate, Paragraph, Resolution, StatusUpdate
+from resolutions.models import Mandate, MandateNarratives, Paragraph, Resolution, StatusUpdate
 from resolutions.scale import SOURCE_NAME, Counts, generate_scale_data
 from resolutions.services import mandate_status_update
 from tests.factories import MandateFactory, PartyStatusFactory
@@ -68,6 +68,15 @@ def test_generate_scale_data_tiny_counts_consistency_and_second_run(capsys, secr
         last = StatusUpdate.objects.get(mandate=mandate, version=mandate.version)
         assert (mandate.status, mandate.progress) == (last.status, last.progress)
         assert mandate.status_changed_at == last.created_at
+
+    # Every generated mandate with a narrative has its search document, whose words are
+    # found: the COPY skipped the triggers, the rebuild made up for it.
+    narrated = set(updates.exclude(narrative="").values_list("mandate_id", flat=True))
+    documents = set(MandateNarratives.objects.values_list("mandate_id", flat=True))
+    assert narrated and narrated <= documents
+    some = updates.exclude(narrative="").first()
+    word = max(some.narrative.rstrip(".").split(), key=len)
+    assert some.mandate_id in _ids(mandate_text_search(Mandate.objects.all(), word))
 
     # The services carry on from the generated history.
     mandate = generated.first()
@@ -168,8 +177,54 @@ def test_search_query_plan_uses_the_gin_indexes():
     sql, params = queryset.query.sql_with_params()
     plan = _plan(sql, params)
     assert "resolutions_paragraph_search_gin" in plan, plan
+    assert "resolutions_mandatenarratives_search_gin" in plan, plan
+    # The narratives are read through the per-mandate documents, not the history tables.
+    assert "resolutions_statusupdate" not in plan and "partners_partystatus" not in plan, plan
+    # A phrase needs word positions, which only the history rows keep.
+    phrase = mandate_text_search(Mandate.objects.all(), '"strengthen cooperation"')
+    plan = _plan(*phrase.query.sql_with_params())
     assert "resolutions_statusupdate_search_gin" in plan, plan
     assert "partners_partystatus_search_gin" in plan, plan
+    assert "resolutions_mandatenarratives" not in plan, plan
+
+
+def test_each_mandate_has_one_search_document_of_all_its_narratives(secretariat_user):
+    """Kept by the database on every insert into either history, whatever wrote it."""
+    mandate = MandateFactory(paragraph__text="Urges Parties to act;")
+    assert not MandateNarratives.objects.filter(mandate=mandate).exists()
+    mandate_status_update(
+        mandate=mandate,
+        user=secretariat_user,
+        status="in_progress",
+        progress=None,
+        narrative="Satellite telemetry of storks began.",
+        evidence_links=[],
+        expected_version=0,
+    )
+    mandate_status_update(  # no narrative: nothing to add
+        mandate=mandate,
+        user=secretariat_user,
+        status="delayed",
+        progress=None,
+        narrative="",
+        evidence_links=[],
+        expected_version=1,
+    )
+    PartyStatusFactory(mandate=mandate, narrative="Wetland restoration in the delta.")
+    document = MandateNarratives.objects.get(mandate=mandate).search_vector
+    for word in ("satellit", "telemetri", "stork", "wetland", "restor", "delta"):
+        assert f"'{word}'" in document, document
+    # Words from different narratives find the mandate together; a phrase, within one.
+    assert _ids(mandate_text_search(Mandate.objects.all(), "wetland storks")) == {mandate.pk}
+    assert _ids(mandate_text_search(Mandate.objects.all(), '"wetland restoration"')) == {mandate.pk}
+    assert _ids(mandate_text_search(Mandate.objects.all(), '"restoration wetland"')) == set()
+    # The document goes with its mandate (whose history may go only with the triggers off).
+    with pgtrigger.ignore(
+        "resolutions.StatusUpdate:statusupdate_append_only",
+        "partners.PartyStatus:partystatus_append_only",
+    ):
+        Mandate.objects.filter(pk=mandate.pk).delete()
+    assert not MandateNarratives.objects.exists()
 
 
 def test_search_vectors_follow_every_write(secretariat_user):
