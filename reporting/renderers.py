@@ -58,8 +58,10 @@ def render_html(content: ReportContent) -> str:
 #: Where a document template allows its PDF to be cut (between resolution sections, before
 #: the closing parts and the annex): an HTML comment inside <body>.
 PDF_PART_BREAK = "<!-- pdf-part -->"
-#: Parts are laid out in runs of about this much HTML.
-PDF_RUN_CHARS = 400_000
+#: Parts are laid out in runs of about this much HTML. WeasyPrint's memory grows with the
+#: pages of a run (a COP report at `cms` scale peaked at 784 MiB with runs of 400,000
+#: characters); smaller runs keep the peak down and lay out no slower per page.
+PDF_RUN_CHARS = 150_000
 
 
 def _runs(parts: list[str]) -> Iterator[str]:
