@@ -68,6 +68,31 @@ def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media
         assert renderers.render_pdf(html, running_header=symbol) == f.read()
 
 
+def test_long_lists_of_mandates_are_cut_into_parts_with_their_headers(
+    history, media, secretariat_user, monkeypatch
+):
+    """A part of the PDF is laid out in one go: the overdue and completed lists are cut
+    every TABLE_ROWS_PER_PART rows, each piece a table with its header."""
+    from reporting.models import Meeting
+    from resolutions.models import Mandate
+
+    second = history.in_progress  # in progress, and now due at COP14 too
+    Mandate.objects.filter(pk=second.pk).update(due_meeting=Meeting.objects.get(code="COP14"))
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    whole = render_html(ReportContent(report))
+    monkeypatch.setattr(renderers, "TABLE_ROWS_PER_PART", 1)
+    cut = render_html(ReportContent(report))
+    overdue = cut.split('id="overdue"', 1)[1].split('id="actions"', 1)[0]
+    header = '<th scope="col">Status at the cut-off</th>'
+    assert overdue.count(header) == 2 and overdue.count(renderers.PDF_PART_BREAK) >= 2
+    before = whole.split('id="overdue"', 1)[1].split('id="retirement"', 1)[0]
+    assert before.count(header) == 1
+    # Both rows are there, once each.
+    for mandate in (history.overdue, second):
+        assert overdue.count(f'<td class="para">{mandate.paragraph.label}</td>') >= 1
+    assert len(renderers.render_pdf(cut, running_header=report.document_symbol)) > 0
+
+
 def test_the_table_shows_the_latest_updates_of_each_addressee(history, media, secretariat_user):
     mandate = history.in_progress
     narratives = [f"Step {n} of the work plan." for n in range(1, 6)]
