@@ -13,6 +13,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from django.template.loader import render_to_string
@@ -97,8 +98,9 @@ def render_pdf(html: str, *, running_header: str = "") -> bytes:
 
     WeasyPrint lays out a whole document in memory, and its time grows faster than the
     page count. A long document whose template marks where it may be cut
-    (PDF_PART_BREAK) is therefore laid out in runs of parts, one after the other, and the
-    runs joined into one file: memory stays that of one run, time grows with the length.
+    (PDF_PART_BREAK) is therefore laid out in runs of parts, one after the other, each
+    written to a temporary file, and the files joined into one (`_join_pdfs`): memory
+    stays that of one run, time grows with the length.
     Page numbers continue from run to run; each run after the first starts on a new page,
     and its pages carry `running_header` (the document symbol) at the top, as every page
     but the document's first does."""
@@ -110,31 +112,71 @@ def render_pdf(html: str, *, running_header: str = "") -> bytes:
     if len(runs) < 2:
         return HTML(string=html).write_pdf()
 
-    import pypdf
-
     head, _, head_end = head.rpartition("</head>")
-    writer = pypdf.PdfWriter()
-    metadata = None
     pages = 0
-    for index, run in enumerate(runs):
-        style = ""
-        if index:
-            header = f"@top-right {{ content: {_css_string(running_header)}; }}"
-            style = (
-                f"<style>@page {{ {header} }} "
-                f"@page :first {{ counter-reset: page {pages + 1}; {header} }}</style>"
-            )
-        document = HTML(string=f"{head}{style}</head>{head_end}<body>{run}</body></html>").render()
-        pages += len(document.pages)
-        reader = pypdf.PdfReader(io.BytesIO(document.write_pdf()))
-        del document
-        if metadata is None:
-            metadata = dict(reader.metadata or {})
-        writer.append(reader)
-    writer.add_metadata(metadata or {})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
+        paths = []
+        for index, run in enumerate(runs):
+            style = ""
+            if index:
+                header = f"@top-right {{ content: {_css_string(running_header)}; }}"
+                style = (
+                    f"<style>@page {{ {header} }} "
+                    f"@page :first {{ counter-reset: page {pages + 1}; {header} }}</style>"
+                )
+            page = f"{head}{style}</head>{head_end}<body>{run}</body></html>"
+            document = HTML(string=page).render()
+            pages += len(document.pages)
+            paths.append(Path(folder) / f"{index:04d}.pdf")
+            document.write_pdf(paths[-1])
+            del document
+        return _join_pdfs(paths)
+
+
+def _join_pdfs(paths: list[Path]) -> bytes:
+    """One PDF of the runs' files, in order, with their bookmarks and the first run's
+    document information. qpdf (pikepdf) reads the runs from disk as it writes, so memory
+    does not grow with the page count; `deterministic_id` keeps the bytes reproducible."""
+    import pikepdf
+
+    out = pikepdf.Pdf.new()
+    sources = []
+    bookmarks: list[pikepdf.OutlineItem] = []
+    try:
+        for path in paths:
+            source = pikepdf.open(path)
+            sources.append(source)
+            offset = len(out.pages)
+            out.pages.extend(source.pages)
+            with source.open_outline() as outline:
+                bookmarks += [_bookmark(item, offset) for item in outline.root]
+        with out.open_outline() as outline:
+            outline.root.extend(bookmarks)
+        for key, value in sources[0].docinfo.items():
+            out.docinfo[key] = value
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()
+
+
+def _bookmark(item, offset: int):
+    """A run's bookmark (and those under it) pointing at the same place of the joined
+    document, whose pages of that run start at `offset`."""
+    import pikepdf
+
+    destination = item.destination
+    if isinstance(destination, pikepdf.Array) and len(destination) >= 4:
+        target = offset + pikepdf.Page(destination[0]).index
+        copy = pikepdf.OutlineItem(
+            item.title, target, "XYZ", left=float(destination[2]), top=float(destination[3])
+        )
+    else:
+        copy = pikepdf.OutlineItem(item.title)
+    copy.children.extend(_bookmark(child, offset) for child in item.children)
+    return copy
 
 
 def _done_in_period(activity) -> str:

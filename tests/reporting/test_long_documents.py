@@ -40,6 +40,21 @@ def _page_numbers(pdf: pypdf.PdfReader) -> list[int]:
     return [int(re.findall(r"\b\d+\b", page.extract_text())[-1]) for page in pdf.pages]
 
 
+def _bookmarks(pdf: pypdf.PdfReader) -> list[tuple[str, int]]:
+    """(title, page index) of every bookmark, depth first."""
+    found = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                found.append((item.title, pdf.get_destination_page_number(item)))
+
+    walk(pdf.outline)
+    return found
+
+
 def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media, monkeypatch):
     reading = seed_reading("synergies-and-partnerships")
     resolution_create_from_reading(reading=reading, symbol="99.1", title="Second text")
@@ -61,6 +76,11 @@ def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media
     text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split()).lower()
     for expected in ("second text", "informed the blg members.", "annex: history of the period"):
         assert expected in text
+    # The bookmarks of every run are kept, in order, each on the page of its heading.
+    assert _bookmarks(pdf) and [t for t, _ in _bookmarks(pdf)] == [t for t, _ in _bookmarks(whole)]
+    for title, page in _bookmarks(pdf):
+        words = pdf.pages[page].extract_text().lower().split()
+        assert title.lower().split()[0] in words, (title, page)
     # The file is still the report's: its metadata, and the same bytes every time.
     assert pdf.metadata.title.startswith(symbol)
     monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
