@@ -1,8 +1,9 @@
 """The benchmark server: `gunicorn bench.wsgi` serves the application (production settings,
 plus bench/urls.py and the query counter) and, under /floor/, the floor: the rows of the
 mandate list's first page from one raw SQL query, as plain JSON of the same shape, with no
-ORM, DRF, middleware or template in between. What the list API costs beyond the floor is
-the framework's share. The floor is never part of the application's URLs."""
+ORM, DRF, middleware or template in between (a mandate's links come from a subquery of the
+same statement). What the list API costs beyond the floor is the framework's share. The
+floor is never part of the application's URLs."""
 
 from __future__ import annotations
 
@@ -24,7 +25,20 @@ SELECT m.id, r.id, r.symbol, r.title, p.id, p.number, p.text, a.slug, a.name,
        m.subject_to_resources, dm.code, m.cadence, rt.slug, m.status, m.progress, m.version,
        coalesce(dm.start_date <= current_date
                 AND m.status NOT IN ('completed', 'not_applicable', 'superseded'), false),
-       m.status_changed_at, m.created_at, m.updated_at
+       m.status_changed_at, m.created_at, m.updated_at,
+       (SELECT json_agg(json_build_object(
+                  'kind', l.kind,
+                  'key', coalesce(o.slug, g.code, s.number::text),
+                  'label', coalesce(nullif(o.acronym, ''), o.name, 'GBF ' || g.code,
+                                    'SDG ' || s.number),
+                  'title', coalesce(o.name, g.title, s.title),
+                  'state', l.state, 'source', l.source, 'decided_at', l.decided_at)
+                ORDER BY l.kind, o.name, g.number, s.number, l.id)
+        FROM resolutions_mandatelink l
+        LEFT JOIN partners_organisation o ON o.id = l.organisation_id
+        LEFT JOIN resolutions_gbftarget g ON g.id = l.gbf_target_id
+        LEFT JOIN resolutions_sdg s ON s.id = l.sdg_id
+        WHERE l.mandate_id = m.id AND l.state <> 'rejected')
 FROM resolutions_mandate m
 JOIN resolutions_resolution r ON r.id = m.resolution_id
 JOIN resolutions_paragraph p ON p.id = m.paragraph_id
@@ -83,6 +97,7 @@ def floor(environ, start_response):
             "is_overdue": m[21],
             "status_changed_at": _iso(m[22]),
             "status_updates_url": f"{base}/api/v1/status-updates/?mandate={m[0]}",
+            "links": m[25] or [],
             "created_at": _iso(m[23]),
             "updated_at": _iso(m[24]),
         }

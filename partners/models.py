@@ -110,7 +110,16 @@ class PartyStatus(models.Model):
                 fields=["party", "mandate", "version"], name="partystatus_unique_version"
             )
         ]
-        indexes = [models.Index(fields=["mandate", "party", "-version"])]
+        indexes = [
+            models.Index(fields=["mandate", "party", "-version"]),
+            # A Party's latest status per mandate (the Party page's counts): an index-only
+            # scan in the order DISTINCT ON (mandate) wants.
+            models.Index(
+                fields=["party", "mandate", "-version"],
+                include=["status"],
+                name="partystatus_party_latest",
+            ),
+        ]
         # Append-only in the database itself: a correction is a new entry.
         triggers = [
             pgtrigger.Protect(

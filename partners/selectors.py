@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -72,6 +73,19 @@ def party_status_history(*, party: Party, mandate: Mandate | None = None) -> Que
     return qs.order_by("mandate_id", "-version")
 
 
+def party_latest_statuses(*, party: Party) -> dict[int, str]:
+    """The Party's latest status by mandate id (mandates it never reported on are absent).
+    One query; on PostgreSQL one row per mandate, read from the `partystatus_party_latest`
+    index alone."""
+    statuses = PartyStatus.objects.filter(party=party).order_by("mandate_id", "-version")
+    if connection.features.can_distinct_on_fields:
+        statuses = statuses.distinct("mandate_id")
+    latest: dict[int, str] = {}
+    for mandate_id, status in statuses.values_list("mandate_id", "status"):
+        latest.setdefault(mandate_id, status)
+    return latest
+
+
 @dataclass
 class ResolutionGroup:
     resolution: Resolution
@@ -112,14 +126,14 @@ def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPa
     counts = dict.fromkeys(PartyImplementation.values, 0)
     page = None
     if page_number is not None:
-        for row in obligations.order_by().values("party_status").annotate(n=Count("pk")):
-            counts[row["party_status"]] = row["n"]
-        resolution_ids = list(
-            obligations.order_by("resolution__symbol", "resolution_id")
-            .values_list("resolution_id", flat=True)
-            .distinct()
-        )
-        page = Paginator(resolution_ids, PARTY_PAGE_RESOLUTIONS).get_page(page_number)
+        latest = party_latest_statuses(party=party)
+        resolution_ids: dict[int, None] = {}
+        for pk, resolution_id in obligations.order_by(
+            "resolution__symbol", "resolution_id"
+        ).values_list("pk", "resolution_id"):
+            counts[latest.get(pk, PartyImplementation.NOT_REPORTED)] += 1
+            resolution_ids[resolution_id] = None
+        page = Paginator(list(resolution_ids), PARTY_PAGE_RESOLUTIONS).get_page(page_number)
         obligations = obligations.filter(resolution_id__in=list(page.object_list))
     groups: dict[int, ResolutionGroup] = {}
     for mandate in obligations:

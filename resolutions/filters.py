@@ -271,11 +271,12 @@ def mandate_text_search(queryset: QuerySet[Mandate], value: str) -> QuerySet[Man
     if not value:
         return queryset
     if connection.vendor == "postgresql":
-        match = (
-            Q(addressee_phrase__icontains=value)
-            | Q(resolution__title__icontains=value)
-            | Q(resolution__symbol__icontains=value)
-        )
+        # The resolution's title and symbol are matched once per resolution (a hashed
+        # subplan over a hundred rows), not once per mandate row of the join.
+        resolutions = Resolution.objects.filter(
+            Q(title__icontains=value) | Q(symbol__icontains=value)
+        ).values("pk")
+        match = Q(addressee_phrase__icontains=value) | Q(resolution_id__in=resolutions)
         narratives = _NARRATIVE_ROWS if '"' in value else _NARRATIVE_DOCUMENTS
         for field, table, key in (_PARAGRAPHS, *narratives):
             match |= Q(**{f"{field}__in": _fts_keys(table, key, value)})

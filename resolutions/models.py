@@ -253,6 +253,16 @@ class Mandate(models.Model):
 
         return reverse("resolutions:mandate-detail", args=[self.pk])
 
+    def shown_links(self) -> list[MandateLink]:
+        """The links shown (suggested and confirmed), in display order: the list that
+        `selectors.links_prefetch` attached, else one query."""
+        prefetched = self.__dict__.get("visible_links")
+        if prefetched is not None:
+            return prefetched
+        from resolutions.selectors import visible_links
+
+        return list(visible_links().filter(mandate=self))
+
     @property
     def is_overdue(self) -> bool:
         """Due at a meeting that has started, and not done."""

@@ -697,8 +697,11 @@ def visible_links() -> QuerySet[MandateLink]:
 
 
 def links_prefetch(prefix: str = "") -> Prefetch:
-    """Prefetch of a mandate's visible links (`prefix` for a path to the mandate)."""
-    return Prefetch(f"{prefix}links", queryset=visible_links())
+    """Prefetch of a mandate's visible links (`prefix` for a path to the mandate) as the
+    list `visible_links`, which `Mandate.shown_links()` returns. A list attribute rather
+    than the `links` manager's cache: Django builds a filtered queryset per instance for
+    the latter, a third of a 50-row API page's Python time."""
+    return Prefetch(f"{prefix}links", queryset=visible_links(), to_attr="visible_links")
 
 
 @dataclass

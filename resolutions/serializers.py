@@ -300,6 +300,7 @@ class MandateSerializer(serializers.ModelSerializer):
     )
     status_updates_url = ListUrlField(view_name="api-statusupdate-list", param="mandate")
     links = MandateLinkSerializer(
+        source="shown_links",
         many=True,
         read_only=True,
         help_text="Conventions, organisations, GBF targets and SDGs; suggested ones say so.",
@@ -385,10 +386,24 @@ class MandateSerializer(serializers.ModelSerializer):
             if instance.status_changed_at is None
             else stamp(instance.status_changed_at),
             "status_updates_url": links.list_url("api-statusupdate-list", mandate=pk),
-            "links": fields["links"].to_representation(instance.links.all()),
+            "links": [_link_representation(link, stamp) for link in instance.shown_links()],
             "created_at": stamp(instance.created_at),
             "updated_at": stamp(instance.updated_at),
         }
+
+
+def _link_representation(link: MandateLink, stamp) -> dict[str, Any]:
+    """MandateLinkSerializer's representation of `link`, built directly (a test compares
+    the two)."""
+    return {
+        "kind": link.kind,
+        "key": link.target_key,
+        "label": link.label,
+        "title": link.title,
+        "state": link.state,
+        "source": link.source,
+        "decided_at": None if link.decided_at is None else stamp(link.decided_at),
+    }
 
 
 class _Links:

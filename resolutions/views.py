@@ -150,7 +150,7 @@ def _mandate_context(
     can_curate_links = permissions.can_curate_links(request.user)
     return {
         "mandate": mandate,
-        "links": mandate.links.all(),
+        "links": mandate.shown_links(),
         "can_curate_links": can_curate_links,
         "link_targets": selectors.link_targets() if can_curate_links else None,
         "updates": mandate.updates.all(),

@@ -158,6 +158,28 @@ def test_party_page_pages_by_resolution_and_counts_every_mandate(
     assert "Extra text 0" in text and seed.title in text
 
 
+def test_party_page_counts_each_mandate_once_by_its_latest_status(
+    seed, party_mandates, focal_point_user, client
+):
+    from partners.selectors import party_latest_statuses
+    from tests.factories import PartyFactory
+
+    uz, other = Party.objects.get(iso2="UZ"), PartyFactory(iso2="KE", name="Kenya")
+    first, second = party_mandates[0], party_mandates[1]
+    for status in ("in_progress", "not_started", "implemented"):  # the last one counts
+        PartyStatusFactory(party=uz, mandate=first, status=status)
+    PartyStatusFactory(party=uz, mandate=second, status="in_progress")
+    for mandate in party_mandates:  # another Party's reports count only on its own page
+        PartyStatusFactory(party=other, mandate=mandate, status="not_applicable")
+
+    assert party_latest_statuses(party=uz) == {first.pk: "implemented", second.pk: "in_progress"}
+    html = client.get("/parties/uz/").content.decode()
+    assert "<strong>1</strong> implemented" in html
+    assert "<strong>1</strong> in progress" in html
+    assert "<strong>0</strong> not applicable" in html
+    assert f"<strong>{len(party_mandates) - 2}</strong> not reported" in html
+
+
 def test_party_page_downloads_as_pdf_docx_and_xlsx(seed, party_mandates, focal_point_user, client):
     from docx import Document
     from openpyxl import load_workbook

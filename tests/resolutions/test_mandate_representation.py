@@ -37,8 +37,13 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
         evidence_links=[],
         expected_version=0,
     )
+    _link_every_kind(due, secretariat_user)
     request = Request(APIRequestFactory().get("/api/v1/mandates/", HTTP_HOST=host))
-    rows = list(selectors.mandates_for_api().filter(pk__in=[plain.pk, due.pk]))
+    rows = list(
+        selectors.mandates_for_api()
+        .prefetch_related(selectors.links_prefetch())
+        .filter(pk__in=[plain.pk, due.pk])
+    )
     assert len(rows) == 2
     for mandate in rows:
         serializer = MandateSerializer(context={"request": request})
@@ -47,4 +52,30 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
         assert fast == dict(declared)
         assert list(fast) == list(declared)
     assert fast["is_overdue"] is True
+    assert [(link["kind"], link["key"], link["state"]) for link in fast["links"]] == [
+        ("gbf_target", "T21", "suggested"),
+        ("organisation", "ramsar", "confirmed"),
+        ("sdg", "17", "confirmed"),
+    ]
+    assert fast["links"][1]["label"] == "Ramsar" and fast["links"][1]["decided_at"]
     assert fast["url"].startswith(f"http://{host}/api/v1/mandates/")
+
+
+def _link_every_kind(mandate, user) -> None:
+    """A suggested GBF target, a confirmed convention and SDG, and a removed link (hidden)."""
+    from partners.models import Organisation
+    from resolutions.models import GbfTarget, LinkState, MandateLink, Sdg
+    from resolutions.services import mandate_link_add, mandate_link_remove
+
+    ramsar = Organisation.objects.update_or_create(
+        slug="ramsar", defaults={"name": "Convention on Wetlands", "acronym": "Ramsar"}
+    )[0]
+    cites = Organisation.objects.get_or_create(slug="cites", defaults={"name": "CITES"})[0]
+    target = GbfTarget.objects.get_or_create(code="T21", defaults={"number": 21, "title": "T"})[0]
+    goal = Sdg.objects.get_or_create(number=17, defaults={"title": "Partnerships"})[0]
+    MandateLink.objects.create(mandate=mandate, kind="gbf_target", gbf_target=target)
+    mandate_link_add(mandate=mandate, user=user, organisation=ramsar)
+    mandate_link_add(mandate=mandate, user=user, sdg=goal)
+    removed = mandate_link_add(mandate=mandate, user=user, organisation=cites)
+    mandate_link_remove(link=removed, user=user)
+    assert MandateLink.objects.filter(mandate=mandate, state=LinkState.REJECTED).count() == 1
