@@ -9,7 +9,9 @@ Parties) and `generate_scale_data --factor F` (minutes the first time; nothing a
 Then a fresh Python process compiles a new version of the meeting's report in the
 foreground, exactly as the worker does (`services.report_compile`, no Celery in between),
 and reports the seconds per file, the total, the rows in the period and its peak resident
-memory (`ru_maxrss`, the baseline of the same process before compiling is given too).
+memory (`ru_maxrss`, the baseline of the same process before compiling is given too), with
+the largest peak of the PDF's layout children and the sum of both, an upper bound of what
+the report held at once.
 Files go to a temporary MEDIA_ROOT. Results are printed and written to
 bench/results/report-<time>.json.
 """
@@ -116,6 +118,14 @@ def measure(meeting_code: str) -> dict:
         raise SystemExit(f"The report failed: {outcome.report.error}")
     figures["seconds_per_file"] = per_file
     figures["peak_rss_mib"] = round(peak_mib())
+    # The PDF's layout children (REPORT_PDF_PROCESSES): the largest one's peak, and the
+    # most the report could have held at once (this process's peak plus every child at
+    # that child's peak; they run together).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    processes = renderers.pdf_processes()
+    figures["pdf_processes"] = processes
+    figures["child_peak_rss_mib"] = round(children)
+    figures["peak_rss_all_processes_mib"] = round(peak_mib() + processes * children)
     media = Path(os.environ["MEDIA_ROOT"])
     figures["bytes"] = {
         fmt: (media / name).stat().st_size for fmt, name in sorted(outcome.report.files.items())
@@ -152,12 +162,16 @@ def main() -> None:
         results.append(figures)
         print(json.dumps(figures, indent=2), flush=True)
 
-    print("\n| factor | mandates | updates in period | seconds | peak RSS MiB |")
-    print("|---:|---:|---:|---:|---:|")
+    print(
+        "\n| factor | mandates | updates in period | seconds | peak RSS MiB "
+        "| largest child MiB | all processes MiB (at most) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['factor']:g} | {r['mandates']:,} | {r['updates_in_period']:,} | "
-            f"{r['seconds']} | {r['peak_rss_mib']} |"
+            f"{r['seconds']} | {r['peak_rss_mib']} | {r['child_peak_rss_mib']} | "
+            f"{r['peak_rss_all_processes_mib']} |"
         )
     if len(results) > 1:
         base = results[0]

@@ -175,6 +175,9 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # statuses of the period one by one up to this many; past it, it gives their number and
 # refers to the report's JSON file, which always holds all of them.
 REPORT_DOCUMENT_HISTORY_ROWS = env.int("REPORT_DOCUMENT_HISTORY_ROWS", default=2000)
+# Processes that lay out a long report's PDF side by side (0: one per CPU the worker may
+# use; 1: in the worker's own process, one run after another).
+REPORT_PDF_PROCESSES = env.int("REPORT_PDF_PROCESSES", default=0)
 if not REPORT_SOFT_TIME_LIMIT < REPORT_TIME_LIMIT:
     raise ImproperlyConfigured("REPORT_SOFT_TIME_LIMIT must be less than REPORT_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE["reporting-sweep"] = {"task": "reporting.sweep_reports", "schedule": 60.0}

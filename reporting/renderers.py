@@ -11,6 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
+import subprocess  # nosec B404 - the PDF's own layout children
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +24,8 @@ from django.template.loader import render_to_string
 
 from reporting.content import ReportContent
 from reporting.models import ProgressReport, ReportFormat
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -92,18 +98,42 @@ def _css_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def render_pdf(html: str, *, running_header: str = "") -> bytes:
+def pdf_processes() -> int:
+    """How many processes lay out a long PDF's runs side by side: REPORT_PDF_PROCESSES, or
+    with 0 (the default) one per CPU this process may use."""
+    from django.conf import settings
+
+    wanted = settings.REPORT_PDF_PROCESSES
+    if wanted > 0:
+        return wanted
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: A document of fewer runs than this is laid out in this process: starting the children
+#: (each imports WeasyPrint) costs more than it saves on a short document.
+PDF_PARALLEL_MIN_RUNS = 4
+
+
+def render_pdf(html: str, *, running_header: str = "", processes: int | None = None) -> bytes:
     """The PDF of a document's HTML: one template for both. WeasyPrint takes the PDF's
     dates from the page's dcterms meta tags (the cut-off) and writes no random id.
 
     WeasyPrint lays out a whole document in memory, and its time grows faster than the
     page count. A long document whose template marks where it may be cut
-    (PDF_PART_BREAK) is therefore laid out in runs of parts, one after the other, each
-    written to a temporary file, and the files joined into one (`_join_pdfs`): memory
-    stays that of one run, time grows with the length.
-    Page numbers continue from run to run; each run after the first starts on a new page,
-    and its pages carry `running_header` (the document symbol) at the top, as every page
-    but the document's first does."""
+    (PDF_PART_BREAK) is therefore laid out in runs of parts, each written to a temporary
+    file, and the files joined into one (`_join_pdfs`): memory stays that of one run (per
+    process), time grows with the length. Each run after the first starts on a new page.
+
+    With several processes (`processes`, else `pdf_processes()`) the runs are laid out
+    side by side in child processes (`reporting.pdf_runs`), without page numbers or
+    running header, since a run's first page number depends on the runs before it; both
+    are stamped on every page once the runs are joined (`_PageStamp`), in the same font
+    and place as WeasyPrint's margin boxes. In one process the runs are laid out in turn,
+    each numbered from where the previous one ended. Either way every page but the
+    document's first carries `running_header` (the document symbol) at the top."""
     from weasyprint import HTML
 
     head, found, rest = html.partition("<body>")
@@ -113,8 +143,34 @@ def render_pdf(html: str, *, running_header: str = "") -> bytes:
         return HTML(string=html).write_pdf()
 
     head, _, head_end = head.rpartition("</head>")
-    pages = 0
+    processes = min(len(runs), processes or pdf_processes())
     with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
+        stamp = None
+        if processes > 1 and len(runs) >= PDF_PARALLEL_MIN_RUNS:
+            stamp = _PageStamp(f"{head}</head>{head_end}", running_header)
+            try:
+                stamp.prepare()
+            except RuntimeError:  # a font that draws digits otherwise: number in turn
+                logger.warning("Page numbers cannot be stamped; laying out in one process.")
+                stamp = None
+        if stamp is not None:
+            unnumbered = (
+                "<style>@page { @top-right { content: none; } @bottom-center { content: none; } }"
+                " @page :first { @top-right { content: none; } @bottom-center { content: none; } }"
+                "</style>"
+            )
+            paths = []
+            for index, run in enumerate(runs):
+                paths.append(Path(folder) / f"{index:04d}.html")
+                paths[-1].write_text(
+                    f"{head}{unnumbered}</head>{head_end}<body>{run}</body></html>",
+                    encoding="utf-8",
+                )
+            del runs
+            _lay_out_in_children(paths, processes, Path(folder))
+            return _join_pdfs([path.with_suffix(".pdf") for path in paths], stamp=stamp)
+
+        pages = 0
         paths = []
         for index, run in enumerate(runs):
             style = ""
@@ -133,10 +189,47 @@ def render_pdf(html: str, *, running_header: str = "") -> bytes:
         return _join_pdfs(paths)
 
 
-def _join_pdfs(paths: list[Path]) -> bytes:
+def _lay_out_in_children(paths: list[Path], processes: int, folder: Path) -> None:
+    """Lay out the runs at `paths` (HTML files) in `processes` child processes, each
+    taking every n-th run, so that the work is shared evenly; every run's PDF is written
+    beside its HTML. A child that fails fails the document, with its last words; children
+    still running when this returns or raises are stopped."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    children = []
+    try:
+        for number in range(processes):
+            log = open(folder / f"child-{number}.log", "wb")  # noqa: SIM115 - closed below
+            runs = [str(path) for path in paths[number::processes]]
+            command = [sys.executable, "-m", "reporting.pdf_runs", *runs]
+            # Our own module and our own temporary files: no outside input in the command.
+            child = subprocess.Popen(  # noqa: S603  # nosec B603
+                command, stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=root
+            )
+            children.append((child, log))
+        for child, log in children:
+            child.wait()
+            log.close()
+            if child.returncode:
+                words = Path(log.name).read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"Laying out the PDF failed: {words.strip()}")
+    finally:
+        for child, log in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            log.close()
+
+
+def _join_pdfs(paths: list[Path], *, stamp: _PageStamp | None = None) -> bytes:
     """One PDF of the runs' files, in order, with their bookmarks and the first run's
-    document information. qpdf (pikepdf) reads the runs from disk as it writes, so memory
-    does not grow with the page count; `deterministic_id` keeps the bytes reproducible."""
+    document information, and with `stamp` (page numbers and running header) on every page
+    when the runs were laid out without them. qpdf (pikepdf) reads the runs from disk as
+    it writes, so memory does not grow with the page count; `deterministic_id` keeps the
+    bytes reproducible."""
     import pikepdf
 
     out = pikepdf.Pdf.new()
@@ -154,12 +247,182 @@ def _join_pdfs(paths: list[Path]) -> bytes:
             outline.root.extend(bookmarks)
         for key, value in sources[0].docinfo.items():
             out.docinfo[key] = value
+        if stamp is not None:
+            stamp.apply(out)
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()
     finally:
         for source in sources:
             source.close()
+
+
+class _PageStamp:
+    """Page numbers and the running header put on pages laid out without them, exactly as
+    WeasyPrint draws the document's margin boxes.
+
+    WeasyPrint lays out one probe page of the document's own head (its @page rules, fonts
+    and sizes) with "0123456789" as the page number and `running_header` at the top. Its
+    content stream is then the stamp of every page: the same drawing, with the digits'
+    glyphs swapped for those of the page's number and moved to stay centred (the widths
+    come from the embedded font), and without the header on the document's first page.
+    Each page gets its stamp as an overlay (a form XObject sharing the probe's resources),
+    so the numbers are real text in an embedded font: they can be searched, read aloud
+    and copied."""
+
+    DIGITS = "0123456789"
+    NAME = "/PageStamp"
+
+    def __init__(self, head: str, running_header: str) -> None:
+        self.head = head
+        self.running_header = running_header
+
+    def _probe(self, header: bool):
+        from weasyprint import HTML
+
+        top = _css_string(self.running_header) if header else "none"
+        digits = _css_string(self.DIGITS)
+        boxes = f"@top-right {{ content: {top}; }} @bottom-center {{ content: {digits}; }}"
+        style = f"<style>@page {{ {boxes} }} @page :first {{ {boxes} }}</style>"
+        head, _, head_end = self.head.rpartition("</head>")
+        return HTML(string=f"{head}{style}</head>{head_end}<body></body></html>").write_pdf()
+
+    def prepare(self) -> None:
+        """Lay out and read the probes (the document's first page, without the header, and
+        any other). Raises RuntimeError if the digits cannot be found in them."""
+        import pikepdf
+
+        self.probes = []
+        for header in (False, True):
+            probe = pikepdf.open(io.BytesIO(self._probe(header)))
+            page = probe.pages[0]
+            instructions = pikepdf.parse_content_stream(page)
+            self.probes.append((probe, page, instructions, *self._digits(page, instructions)))
+
+    def apply(self, pdf) -> None:
+        import pikepdf
+
+        probes = [
+            (
+                instructions,
+                pdf.copy_foreign(page.Resources),
+                [float(v) for v in page.MediaBox],
+                at,
+                font,
+                glyphs,
+            )
+            for _, page, instructions, at, font, glyphs in self.probes
+        ]
+        for number, page in enumerate(pdf.pages, start=1):
+            instructions, resources, box, at, font, glyphs = probes[number > 1]
+            text = str(number)
+            drawn = self._swap(instructions, at, text, font, glyphs)
+            form = pikepdf.Stream(pdf, pikepdf.unparse_content_stream(drawn))
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
+            form.BBox = pikepdf.Array(box)
+            form.Resources = resources
+            # By hand rather than Page.add_overlay, which names the form at random: the
+            # same report must give the same bytes. The page's resources may be shared
+            # with other pages, so it gets a dictionary of its own that names its stamp.
+            own = pikepdf.Dictionary(page.obj.get("/Resources", pikepdf.Dictionary()))
+            xobjects = pikepdf.Dictionary(own.get("/XObject", pikepdf.Dictionary()))
+            xobjects[self.NAME] = form
+            own.XObject = xobjects
+            page.obj.Resources = own
+            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq {self.NAME} Do Q\n".encode()))
+
+    def _digits(self, page, instructions):
+        """Where the digits are drawn (index of their TJ), their font's size and widths
+        (thousandths of an em) and each digit's glyph code."""
+        import pikepdf
+
+        font_name, size = None, None
+        for index, (operands, operator) in enumerate(instructions):
+            if operator == pikepdf.Operator("Tf"):
+                font_name, size = operands[0], float(operands[1])
+            elif operator == pikepdf.Operator("TJ") and font_name is not None:
+                font = page.Resources.Font[font_name]
+                codes = [bytes(item) for item in operands[0] if isinstance(item, pikepdf.String)]
+                text = "".join(_to_unicode(font).get(code, "?") for code in codes)
+                if text == self.DIGITS:
+                    widths = _cid_widths(font.DescendantFonts[0])
+                    glyphs = dict(zip(self.DIGITS, codes, strict=True))
+                    return index, (size, widths), glyphs
+        raise RuntimeError("The page-number probe holds no digits.")
+
+    @staticmethod
+    def _swap(instructions, at, text, font, glyphs):
+        """The probe's drawing with the digits at `at` replaced by `text`, centred where the
+        probe's ten digits were."""
+        import pikepdf
+
+        size, widths = font
+
+        def width(codes):
+            return sum(widths.get(int.from_bytes(code, "big"), 0) for code in codes) * size / 1000
+
+        probe_codes = [glyphs[d] for d in _PageStamp.DIGITS]
+        codes = [glyphs[d] for d in text]
+        shift = (width(probe_codes) - width(codes)) / 2
+        drawn = list(instructions)
+        # The text matrix set last before the digits places them: move it by `shift`.
+        for index in range(at, -1, -1):
+            operands, operator = drawn[index]
+            if operator == pikepdf.Operator("Tm"):
+                values = [float(v) for v in operands]
+                values[4] += shift
+                drawn[index] = pikepdf.ContentStreamInstruction(values, operator)
+                break
+        array = pikepdf.Array([pikepdf.String(code) for code in codes])
+        drawn[at] = pikepdf.ContentStreamInstruction([array], pikepdf.Operator("TJ"))
+        return drawn
+
+
+def _to_unicode(font) -> dict[bytes, str]:
+    """A font's glyph codes and the text they stand for, from its ToUnicode CMap (the
+    bfchar and bfrange entries WeasyPrint writes)."""
+    import re
+
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    found: dict[bytes, str] = {}
+
+    def text(hexa: str) -> str:
+        return bytes.fromhex(hexa).decode("utf-16-be")
+
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, value in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            found[bytes.fromhex(code)] = text(value)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, value in re.findall(
+            r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
+        ):
+            first, size = int(low, 16), len(low) // 2
+            start = ord(text(value)[-1])
+            for offset in range(int(high, 16) - first + 1):
+                found[(first + offset).to_bytes(size, "big")] = chr(start + offset)
+    return found
+
+
+def _cid_widths(font) -> dict[int, float]:
+    """Glyph widths by CID from a CIDFont's /W array: `c [w1 w2 ...]` and `c1 c2 w`."""
+    import pikepdf
+
+    widths: dict[int, float] = {}
+    items = list(font.get("/W", []))
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        if isinstance(items[index + 1], pikepdf.Array):
+            for offset, value in enumerate(items[index + 1]):
+                widths[first + offset] = float(value)
+            index += 2
+        else:
+            for cid in range(first, int(items[index + 1]) + 1):
+                widths[cid] = float(items[index + 2])
+            index += 3
+    return widths
 
 
 def _bookmark(item, offset: int):

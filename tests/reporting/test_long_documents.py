@@ -55,7 +55,14 @@ def _bookmarks(pdf: pypdf.PdfReader) -> list[tuple[str, int]]:
     return found
 
 
-def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media, monkeypatch):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(
+    history, media, monkeypatch, settings, processes
+):
+    """In one process the runs are numbered as they are laid out; in two, side by side,
+    the numbers and the running header are stamped afterwards. Either way the reader sees
+    one document."""
+    settings.REPORT_PDF_PROCESSES = processes
     reading = seed_reading("synergies-and-partnerships")
     resolution_create_from_reading(reading=reading, symbol="99.1", title="Second text")
     # Every resolution section, the closing parts and the annex become runs of their own.
@@ -81,11 +88,20 @@ def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(history, media
     for title, page in _bookmarks(pdf):
         words = pdf.pages[page].extract_text().lower().split()
         assert title.lower().split()[0] in words, (title, page)
+    # Laid out side by side, every page carries its stamp; in one process, none does.
+    stamped = [b"/PageStamp" in page.get_contents().get_data() for page in pdf.pages]
+    assert stamped == [processes > 1] * len(pdf.pages)
     # The file is still the report's: its metadata, and the same bytes every time.
     assert pdf.metadata.title.startswith(symbol)
     monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
     with default_storage.open(report.files["pdf"], "rb") as f:
         assert renderers.render_pdf(html, running_header=symbol) == f.read()
+
+
+def test_a_child_that_fails_fails_the_pdf_with_its_words(tmp_path):
+    missing = tmp_path / "0000.html"
+    with pytest.raises(RuntimeError, match="FileNotFoundError"):
+        renderers._lay_out_in_children([missing, missing], 2, tmp_path)
 
 
 def test_long_lists_of_mandates_are_cut_into_parts_with_their_headers(
