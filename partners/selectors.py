@@ -136,8 +136,10 @@ def party_page(*, party: Party, page_number: int | str | None = None) -> PartyPa
         page = Paginator(list(resolution_ids), PARTY_PAGE_RESOLUTIONS).get_page(page_number)
         obligations = obligations.filter(resolution_id__in=list(page.object_list))
     groups: dict[int, ResolutionGroup] = {}
+    # Translated once per status, not once per row (a lazy label is looked up each time).
+    labels = {value: str(label) for value, label in PartyImplementation.choices}
     for mandate in obligations:
-        mandate.party_status_label = PartyImplementation(mandate.party_status).label
+        mandate.party_status_label = labels[mandate.party_status]
         if page is None:
             counts[mandate.party_status] += 1
         groups.setdefault(

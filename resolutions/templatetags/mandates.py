@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,15 +17,25 @@ register = template.Library()
 STATUS_LABELS = dict(MandateStatus.choices)
 
 
+#: Status labels translated, by (language, status): a lazy label is looked up in the
+#: catalogue each time it is shown, a third of a badge's cost.
+_TRANSLATED_LABELS: dict[tuple[str | None, str], str] = {}
+
+
+def _status_label(status: str) -> str:
+    key = (translation.get_language(), status)
+    label = _TRANSLATED_LABELS.get(key)
+    if label is None:
+        label = _TRANSLATED_LABELS[key] = str(STATUS_LABELS.get(status, status))
+    return label
+
+
 @register.simple_tag
 def status_badge(status: str, label: str = "") -> SafeString:
     """A status as a badge. A plain tag rather than an included template: a Party page or
     a report shows hundreds of them."""
-    return format_html(
-        '<span class="badge" data-status="{}">{}</span>',
-        status,
-        label or STATUS_LABELS.get(status, status),
-    )
+    text = escape(label or _status_label(status))
+    return mark_safe(f'<span class="badge" data-status="{escape(status)}">{text}</span>')  # noqa: S308 - both parts escaped  # nosec
 
 
 @register.inclusion_tag("includes/status_bar.html")
