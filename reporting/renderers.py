@@ -118,8 +118,16 @@ PDF_PARALLEL_MIN_RUNS = 4
 
 
 def render_pdf(html: str, *, running_header: str = "", processes: int | None = None) -> bytes:
-    """The PDF of a document's HTML: one template for both. WeasyPrint takes the PDF's
-    dates from the page's dcterms meta tags (the cut-off) and writes no random id.
+    """The PDF of a document's HTML: one template for both (see `PdfJob`)."""
+    with PdfJob(html, running_header=running_header, processes=processes) as job:
+        return job.result()
+
+
+class PdfJob:
+    """The PDF of a document's HTML, begun when made and collected with `result()`; use it
+    as a context manager, so that whatever happens its children are stopped and its
+    temporary files removed. WeasyPrint takes the PDF's dates from the page's dcterms meta
+    tags (the cut-off) and writes no random id: the same HTML gives the same bytes.
 
     WeasyPrint lays out a whole document in memory, and its time grows faster than the
     page count. A long document whose template marks where it may be cut
@@ -127,101 +135,131 @@ def render_pdf(html: str, *, running_header: str = "", processes: int | None = N
     file, and the files joined into one (`_join_pdfs`): memory stays that of one run (per
     process), time grows with the length. Each run after the first starts on a new page.
 
-    With several processes (`processes`, else `pdf_processes()`) the runs are laid out
-    side by side in child processes (`reporting.pdf_runs`), without page numbers or
-    running header, since a run's first page number depends on the runs before it; both
-    are stamped on every page once the runs are joined (`_PageStamp`), in the same font
-    and place as WeasyPrint's margin boxes. In one process the runs are laid out in turn,
-    each numbered from where the previous one ended. Either way every page but the
-    document's first carries `running_header` (the document symbol) at the top."""
-    from weasyprint import HTML
+    With several processes (`processes`, else `pdf_processes()`) and at least
+    PDF_PARALLEL_MIN_RUNS runs, the runs are laid out side by side in child processes
+    (`reporting.pdf_runs`) that start when the job is made, so the caller can do other
+    work meanwhile. They lay out without page numbers or running header, since a run's
+    first page number depends on the runs before it; both are stamped on every page once
+    the runs are joined (`_PageStamp`), in the font and place of WeasyPrint's own margin
+    boxes. Otherwise `result()` lays out the runs in turn, each numbered from where the
+    previous one ended. Either way every page but the document's first carries
+    `running_header` (the document symbol) at the top."""
 
-    head, found, rest = html.partition("<body>")
-    body, _, _ = rest.rpartition("</body>")
-    runs = list(_runs(body.split(PDF_PART_BREAK))) if found else []
-    if len(runs) < 2:
-        return HTML(string=html).write_pdf()
+    UNNUMBERED = (
+        "<style>@page { @top-right { content: none; } @bottom-center { content: none; } }"
+        " @page :first { @top-right { content: none; } @bottom-center { content: none; } }"
+        "</style>"
+    )
 
-    head, _, head_end = head.rpartition("</head>")
-    processes = min(len(runs), processes or pdf_processes())
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
-        stamp = None
-        if processes > 1 and len(runs) >= PDF_PARALLEL_MIN_RUNS:
-            stamp = _PageStamp(f"{head}</head>{head_end}", running_header)
+    def __init__(self, html: str, *, running_header: str = "", processes: int | None = None):
+        self.html: str | None = html
+        self.running_header = running_header
+        self.runs: list[str] = []
+        self.folder: tempfile.TemporaryDirectory | None = None
+        self.children: list[tuple[subprocess.Popen, IO[bytes]]] = []
+        self.paths: list[Path] = []
+        self.stamp: _PageStamp | None = None
+        head, found, rest = html.partition("<body>")
+        body, _, _ = rest.rpartition("</body>")
+        self.runs = list(_runs(body.split(PDF_PART_BREAK))) if found else []
+        if len(self.runs) < 2:
+            return
+        self.html = None
+        self.head, _, self.head_end = head.rpartition("</head>")
+        self.folder = tempfile.TemporaryDirectory(prefix="report-pdf-")
+        processes = min(len(self.runs), processes or pdf_processes())
+        if processes > 1 and len(self.runs) >= PDF_PARALLEL_MIN_RUNS:
+            stamp = _PageStamp(f"{self.head}</head>{self.head_end}", running_header)
             try:
                 stamp.prepare()
             except RuntimeError:  # a font that draws digits otherwise: number in turn
                 logger.warning("Page numbers cannot be stamped; laying out in one process.")
-                stamp = None
-        if stamp is not None:
-            unnumbered = (
-                "<style>@page { @top-right { content: none; } @bottom-center { content: none; } }"
-                " @page :first { @top-right { content: none; } @bottom-center { content: none; } }"
-                "</style>"
-            )
-            paths = []
-            for index, run in enumerate(runs):
-                paths.append(Path(folder) / f"{index:04d}.html")
-                paths[-1].write_text(
-                    f"{head}{unnumbered}</head>{head_end}<body>{run}</body></html>",
-                    encoding="utf-8",
-                )
-            del runs
-            _lay_out_in_children(paths, processes, Path(folder))
-            return _join_pdfs([path.with_suffix(".pdf") for path in paths], stamp=stamp)
+            else:
+                self.stamp = stamp
+                self._start_children(processes)
 
+    def __enter__(self) -> PdfJob:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def result(self) -> bytes:
+        from weasyprint import HTML
+
+        if self.html is not None:
+            return HTML(string=self.html).write_pdf()
+        if self.stamp is not None:
+            self._wait_children()
+            return _join_pdfs([path.with_suffix(".pdf") for path in self.paths], stamp=self.stamp)
+        folder = Path(self.folder.name)
         pages = 0
         paths = []
-        for index, run in enumerate(runs):
+        for index, run in enumerate(self.runs):
             style = ""
             if index:
-                header = f"@top-right {{ content: {_css_string(running_header)}; }}"
+                header = f"@top-right {{ content: {_css_string(self.running_header)}; }}"
                 style = (
                     f"<style>@page {{ {header} }} "
                     f"@page :first {{ counter-reset: page {pages + 1}; {header} }}</style>"
                 )
-            page = f"{head}{style}</head>{head_end}<body>{run}</body></html>"
+            page = f"{self.head}{style}</head>{self.head_end}<body>{run}</body></html>"
             document = HTML(string=page).render()
             pages += len(document.pages)
-            paths.append(Path(folder) / f"{index:04d}.pdf")
+            paths.append(folder / f"{index:04d}.pdf")
             document.write_pdf(paths[-1])
             del document
         return _join_pdfs(paths)
 
+    def close(self) -> None:
+        """Stop the children still running and remove the temporary files."""
+        for child, log in self.children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            log.close()
+        self.children = []
+        if self.folder is not None:
+            self.folder.cleanup()
+            self.folder = None
 
-def _lay_out_in_children(paths: list[Path], processes: int, folder: Path) -> None:
-    """Lay out the runs at `paths` (HTML files) in `processes` child processes, each
-    taking every n-th run, so that the work is shared evenly; every run's PDF is written
-    beside its HTML. A child that fails fails the document, with its last words; children
-    still running when this returns or raises are stopped."""
-    root = Path(__file__).resolve().parent.parent
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
-    }
-    children = []
-    try:
+    def _start_children(self, processes: int) -> None:
+        """Each run's HTML to a file, and `processes` children laying them out, each taking
+        every n-th run so that the work is shared evenly; a run's PDF is written beside its
+        HTML."""
+        folder = Path(self.folder.name)
+        for index, run in enumerate(self.runs):
+            self.paths.append(folder / f"{index:04d}.html")
+            self.paths[-1].write_text(
+                f"{self.head}{self.UNNUMBERED}</head>{self.head_end}<body>{run}</body></html>",
+                encoding="utf-8",
+            )
+        self.runs = []
+        self._spawn(processes)
+
+    def _spawn(self, processes: int) -> None:
+        folder = Path(self.folder.name)
+        root = Path(__file__).resolve().parent.parent
+        path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
         for number in range(processes):
-            log = open(folder / f"child-{number}.log", "wb")  # noqa: SIM115 - closed below
-            runs = [str(path) for path in paths[number::processes]]
+            log = open(folder / f"child-{number}.log", "wb")  # noqa: SIM115 - closed in close()
+            runs = [str(path) for path in self.paths[number::processes]]
             command = [sys.executable, "-m", "reporting.pdf_runs", *runs]
             # Our own module and our own temporary files: no outside input in the command.
             child = subprocess.Popen(  # noqa: S603  # nosec B603
                 command, stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=root
             )
-            children.append((child, log))
-        for child, log in children:
+            self.children.append((child, log))
+
+    def _wait_children(self) -> None:
+        """Wait for every child; one that failed fails the document, with its last words."""
+        for child, log in self.children:
             child.wait()
-            log.close()
+            log.flush()
             if child.returncode:
                 words = Path(log.name).read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"Laying out the PDF failed: {words.strip()}")
-    finally:
-        for child, log in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            log.close()
 
 
 def _join_pdfs(paths: list[Path], *, stamp: _PageStamp | None = None) -> bytes:
@@ -641,23 +679,24 @@ def report_files(
             return None
         return lambda done, total: on_progress(start + (end - start) * done // max(total, 1))
 
-    html = render_html(ReportContent(report, on_section=progress(0, 30)))
+    html = render_html(ReportContent(report, on_section=progress(0, 25)))
     yield ReportFormat.HTML, io.BytesIO(html.encode())
-    pdf = render_pdf(html, running_header=report.document_symbol)
-    del html
+    # A long PDF is laid out by child processes while this one writes the other files.
+    with PdfJob(html, running_header=report.document_symbol) as pdf_job:
+        del html
+        yield (
+            ReportFormat.DOCX,
+            io.BytesIO(render_docx(ReportContent(report, on_section=progress(25, 45)))),
+        )
+        for fmt, writer, span in (
+            (ReportFormat.CSV, write_csv, (45, 55)),
+            (ReportFormat.JSON, write_json, (55, 65)),
+        ):
+            out = _spooled()
+            writer(ReportContent(report, on_section=progress(*span)), out)
+            out.seek(0)
+            yield fmt, out
+        pdf = pdf_job.result()
     if on_progress is not None:
-        on_progress(55)
+        on_progress(100)
     yield ReportFormat.PDF, io.BytesIO(pdf)
-    del pdf
-    yield (
-        ReportFormat.DOCX,
-        io.BytesIO(render_docx(ReportContent(report, on_section=progress(55, 80)))),
-    )
-    for fmt, writer, span in (
-        (ReportFormat.CSV, write_csv, (80, 90)),
-        (ReportFormat.JSON, write_json, (90, 100)),
-    ):
-        out = _spooled()
-        writer(ReportContent(report, on_section=progress(*span)), out)
-        out.seek(0)
-        yield fmt, out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -98,10 +99,35 @@ def test_a_long_pdf_is_laid_out_in_runs_and_reads_as_one_document(
         assert renderers.render_pdf(html, running_header=symbol) == f.read()
 
 
-def test_a_child_that_fails_fails_the_pdf_with_its_words(tmp_path):
-    missing = tmp_path / "0000.html"
-    with pytest.raises(RuntimeError, match="FileNotFoundError"):
-        renderers._lay_out_in_children([missing, missing], 2, tmp_path)
+def _long_html(sections: int = 6) -> str:
+    part = "<h2>Section</h2>" + "<p>Words of the section.</p>" * 40
+    return (
+        "<html><head></head><body>"
+        + renderers.PDF_PART_BREAK.join([part] * sections)
+        + ("</body></html>")
+    )
+
+
+def test_a_child_that_fails_fails_the_pdf_with_its_words(monkeypatch):
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    with renderers.PdfJob(_long_html(), processes=1) as job:
+        assert not job.children  # one process: nothing started
+        missing = Path(job.folder.name) / "missing.html"
+        job.paths = [missing, missing]
+        job._spawn(2)
+        with pytest.raises(RuntimeError, match="FileNotFoundError"):
+            job._wait_children()
+
+
+def test_a_job_given_up_stops_its_children_and_removes_its_files(monkeypatch):
+    """As when a report runs out of time while its PDF is being laid out."""
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    job = renderers.PdfJob(_long_html(40), processes=2)
+    children, folder = [child for child, _ in job.children], Path(job.folder.name)
+    assert len(children) == 2 and folder.exists()
+    job.close()
+    assert all(child.poll() is not None for child in children)
+    assert not folder.exists()
 
 
 def test_long_lists_of_mandates_are_cut_into_parts_with_their_headers(
