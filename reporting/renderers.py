@@ -297,7 +297,9 @@ def _join_pdfs(paths: list[Path], *, stamp: _PageStamp | None = None) -> bytes:
 
 class _PageStamp:
     """Page numbers and the running header put on pages laid out without them, exactly as
-    WeasyPrint draws the document's margin boxes.
+    WeasyPrint draws the document's margin boxes: the number at the bottom centre and the
+    header at the top right, as the progress report (the one template cut into runs) has
+    them.
 
     WeasyPrint lays out one probe page of the document's own head (its @page rules, fonts
     and sizes) with "0123456789" as the page number and `running_header` at the top. Its
