@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess  # nosec B404 - the PDF's own layout children
 import sys
 import tempfile
@@ -154,14 +155,13 @@ class PdfJob:
     def __init__(self, html: str, *, running_header: str = "", processes: int | None = None):
         self.html: str | None = html
         self.running_header = running_header
-        self.runs: list[str] = []
         self.folder: tempfile.TemporaryDirectory | None = None
         self.children: list[tuple[subprocess.Popen, IO[bytes]]] = []
         self.paths: list[Path] = []
         self.stamp: _PageStamp | None = None
         head, found, rest = html.partition("<body>")
         body, _, _ = rest.rpartition("</body>")
-        self.runs = list(_runs(body.split(PDF_PART_BREAK))) if found else []
+        self.runs: list[str] = list(_runs(body.split(PDF_PART_BREAK))) if found else []
         if len(self.runs) < 2:
             return
         self.html = None
@@ -316,6 +316,7 @@ class _PageStamp:
     def __init__(self, head: str, running_header: str) -> None:
         self.head = head
         self.running_header = running_header
+        self.probes: list[tuple] = []
 
     def _probe(self, header: bool):
         from weasyprint import HTML
@@ -332,7 +333,6 @@ class _PageStamp:
         any other). Raises RuntimeError if the digits cannot be found in them."""
         import pikepdf
 
-        self.probes = []
         for header in (False, True):
             probe = pikepdf.open(io.BytesIO(self._probe(header)))
             page = probe.pages[0]
@@ -423,8 +423,6 @@ class _PageStamp:
 def _to_unicode(font) -> dict[bytes, str]:
     """A font's glyph codes and the text they stand for, from its ToUnicode CMap (the
     bfchar and bfrange entries WeasyPrint writes)."""
-    import re
-
     cmap = font.ToUnicode.read_bytes().decode("latin-1")
     found: dict[bytes, str] = {}
 
