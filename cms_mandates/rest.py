@@ -508,7 +508,9 @@ class _OrderTerm:
             return OrderBy(F(self.path), descending=descending, nulls_first=True)
         return OrderBy(F(self.path), descending=descending, nulls_last=True)
 
-    def value(self, obj: Model) -> Any:
+    def value(self, obj: Model | Mapping[str, Any]) -> Any:
+        if isinstance(obj, Mapping):  # a row keyed by lookup path (`read_page`)
+            return obj[self.path]
         for part in self.path.split("__"):
             if obj is None:
                 return None
@@ -525,6 +527,10 @@ class CursorPagination(BasePagination):
     exactly after (or before) that row whatever was inserted meanwhile: no row is skipped
     or repeated unless its own ordering values change. One query per page (LIMIT
     page_size + 1), no COUNT.
+
+    A view may read the page itself: `view.read_page(ordered, limit, keys)` returns the
+    first `limit` rows of `ordered` (model instances, or dicts holding each lookup path of
+    `keys`), or None for the plain slice.
 
     `?page_size=` from 1 to MAX_PAGE_SIZE; anything else is a 400, as is a cursor that was
     tampered with or made for another ordering.
@@ -558,7 +564,12 @@ class CursorPagination(BasePagination):
                 ordered = ordered.filter(self._beyond(terms, position, backwards=backwards))
             except (ValueError, TypeError, DjangoValidationError):
                 raise self._bad_cursor() from None
-        rows = list(ordered[: self.page_size + 1])
+        read_page = getattr(view, "read_page", None)
+        rows = None
+        if read_page is not None:
+            rows = read_page(ordered, self.page_size + 1, [t.path for t in terms])
+        if rows is None:
+            rows = list(ordered[: self.page_size + 1])
         has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if backwards:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -369,6 +370,16 @@ class MandateViewSet(ReadOnlyApiViewSet):
 
     def get_queryset(self):
         return selectors.mandates_for_api().prefetch_related(selectors.links_prefetch())
+
+    def read_page(self, ordered: QuerySet, limit: int, keys: list[str]) -> list | None:
+        """The page as plain rows, chosen by its sort keys alone (CursorPagination's
+        hook; see `selectors.mandate_api_rows`). Format-suffixed requests represent model
+        instances."""
+        if self.format_kwarg:
+            return None
+        return selectors.mandate_api_rows(
+            pks=ordered.values("pk")[:limit], ordering=ordered.query.order_by, keys=keys
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         mandate = self.get_object()

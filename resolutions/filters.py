@@ -271,15 +271,18 @@ def mandate_text_search(queryset: QuerySet[Mandate], value: str) -> QuerySet[Man
     if not value:
         return queryset
     if connection.vendor == "postgresql":
-        # The resolution's title and symbol are matched once per resolution (a hashed
-        # subplan over a hundred rows), not once per mandate row of the join.
+        # Each text is matched once (a hashed subplan per table: the resolution's title
+        # and symbol once per resolution, not once per joined mandate row); a mandate row
+        # then costs hash probes, in this order, and only the rows none of them matched
+        # pay for the substring test on the addressee.
+        narratives = _NARRATIVE_ROWS if '"' in value else _NARRATIVE_DOCUMENTS
+        match = Q()
+        for field, table, key in (_PARAGRAPHS, *narratives):
+            match |= Q(**{f"{field}__in": _fts_keys(table, key, value)})
         resolutions = Resolution.objects.filter(
             Q(title__icontains=value) | Q(symbol__icontains=value)
         ).values("pk")
-        match = Q(addressee_phrase__icontains=value) | Q(resolution_id__in=resolutions)
-        narratives = _NARRATIVE_ROWS if '"' in value else _NARRATIVE_DOCUMENTS
-        for field, table, key in (_PARAGRAPHS, *narratives):
-            match |= Q(**{f"{field}__in": _fts_keys(table, key, value)})
+        match |= Q(resolution_id__in=resolutions) | Q(addressee_phrase__icontains=value)
         return queryset.filter(match)
     for word in value.split():
         queryset = queryset.filter(

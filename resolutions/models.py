@@ -6,6 +6,8 @@ Writes go through `resolutions.services`; nothing here overrides `save()`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -267,12 +269,20 @@ class Mandate(models.Model):
     def is_overdue(self) -> bool:
         """Due at a meeting that has started, and not done."""
         meeting = self.due_meeting
-        return bool(
-            meeting is not None
-            and meeting.start_date is not None
-            and meeting.start_date <= timezone.localdate()
-            and self.status not in CLOSED_STATUSES
-        )
+        return mandate_is_overdue(None if meeting is None else meeting.start_date, self.status)
+
+
+def mandate_is_overdue(
+    due_start: dt.date | None, status: str, *, today: dt.date | None = None
+) -> bool:
+    """A mandate due at a meeting starting on `due_start` is overdue under `status` once the
+    meeting has started (by `today`, default the local date), unless the status closes it
+    (Mandate.is_overdue, API rows)."""
+    return (
+        due_start is not None
+        and due_start <= (today or timezone.localdate())
+        and status not in CLOSED_STATUSES
+    )
 
 
 #: Statuses under which a mandate asks nothing more of its actor.

@@ -8,10 +8,13 @@ Every resource has `url` (itself in the API) and, where the site has a page for 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +29,7 @@ from resolutions.models import (
     Paragraph,
     Resolution,
     StatusUpdate,
+    mandate_is_overdue,
 )
 from resolutions.services import MAX_EVIDENCE_LINKS, MAX_NARRATIVE_CHARS
 
@@ -336,85 +340,110 @@ class MandateSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Mandate) -> dict[str, Any]:
+    def to_representation(self, instance: Mandate | Mapping[str, Any]) -> dict[str, Any]:
         """The same representation as the declared fields give (a test compares them),
-        built directly: a page of 50 would otherwise resolve 300 URLs and walk 1,500 field
-        objects. Addresses come from per-request templates (`_links`)."""
+        built directly from a row of `selectors.mandate_api_rows` (the list) or from a
+        Mandate (one mandate): a page of 50 would otherwise resolve 300 URLs and walk
+        1,500 field objects. Addresses come from per-request templates (`_links`)."""
         if self.context.get("format"):  # /api/v1/mandates.json: suffixed links, rare
             return super().to_representation(instance)
+        row = instance if isinstance(instance, Mapping) else selectors.mandate_api_row(instance)
         links = _links(self.context)
-        pk = instance.pk
-        resolution, paragraph, actor = instance.resolution, instance.paragraph, instance.actor
-        meeting, report_to = instance.due_meeting, instance.report_to
-        fields = self.fields
-        stamp = fields["created_at"].to_representation
+        stamp, today = links.stamp, links.today
+        pk, resolution_pk, paragraph_pk, actor = (
+            row["id"],
+            row["resolution_id"],
+            row["paragraph_id"],
+            row["actor__slug"],
+        )
         return {
             "id": pk,
             "url": links.url("api-mandate-detail", pk),
             "html_url": links.url("resolutions:mandate-detail", pk),
             "resolution": {
-                "id": resolution.pk,
-                "url": links.url("api-resolution-detail", resolution.pk),
-                "symbol": resolution.symbol,
-                "title": resolution.title,
+                "id": resolution_pk,
+                "url": links.url("api-resolution-detail", resolution_pk),
+                "symbol": row["resolution__symbol"],
+                "title": row["resolution__title"],
             },
             "paragraph": {
-                "id": paragraph.pk,
-                "url": links.url("api-paragraph-detail", paragraph.pk),
-                "number": paragraph.number,
-                "text": paragraph.text,
+                "id": paragraph_pk,
+                "url": links.url("api-paragraph-detail", paragraph_pk),
+                "number": row["paragraph__number"],
+                "text": row["paragraph__text"],
             },
             "actor": {
-                "slug": actor.slug,
-                "url": links.url("api-actor-detail", actor.slug),
-                "name": actor.name,
+                "slug": actor,
+                "url": links.url("api-actor-detail", actor),
+                "name": row["actor__name"],
             },
-            "position": instance.position,
-            "verb": instance.verb,
-            "verb_phrase": instance.verb_phrase,
-            "addressee_phrase": instance.addressee_phrase,
-            "strength": instance.strength,
-            "subject_to_resources": instance.subject_to_resources,
-            "due_meeting": None if meeting is None else meeting.code,
-            "cadence": instance.cadence,
-            "report_to": None if report_to is None else report_to.slug,
-            "status": instance.status,
-            "progress": instance.progress,
-            "version": instance.version,
-            "is_overdue": instance.is_overdue,
+            "position": row["position"],
+            "verb": row["verb"],
+            "verb_phrase": row["verb_phrase"],
+            "addressee_phrase": row["addressee_phrase"],
+            "strength": row["strength"],
+            "subject_to_resources": row["subject_to_resources"],
+            "due_meeting": row["due_meeting__code"],
+            "cadence": row["cadence"],
+            "report_to": row["report_to__slug"],
+            "status": row["status"],
+            "progress": row["progress"],
+            "version": row["version"],
+            "is_overdue": mandate_is_overdue(
+                row["due_meeting__start_date"], row["status"], today=today
+            ),
             "status_changed_at": None
-            if instance.status_changed_at is None
-            else stamp(instance.status_changed_at),
+            if row["status_changed_at"] is None
+            else stamp(row["status_changed_at"]),
             "status_updates_url": links.list_url("api-statusupdate-list", mandate=pk),
-            "links": [_link_representation(link, stamp) for link in instance.shown_links()],
-            "created_at": stamp(instance.created_at),
-            "updated_at": stamp(instance.updated_at),
+            "links": [_link_representation(link, stamp) for link in row["links"]],
+            "created_at": stamp(row["created_at"]),
+            "updated_at": stamp(row["updated_at"]),
         }
 
 
-def _link_representation(link: MandateLink, stamp) -> dict[str, Any]:
-    """MandateLinkSerializer's representation of `link`, built directly (a test compares
-    the two)."""
+def _link_representation(link: Mapping[str, Any], stamp) -> dict[str, Any]:
+    """MandateLinkSerializer's representation of a link row (`selectors.LINK_API_FIELDS`),
+    built directly: the key, label and title of MandateLink (a test compares the two)."""
+    if link["organisation_id"]:
+        name = link["organisation__name"]
+        key, label, title = link["organisation__slug"], link["organisation__acronym"] or name, name
+    elif link["gbf_target_id"]:
+        code = link["gbf_target__code"]
+        key, label, title = code, f"GBF {code}", link["gbf_target__title"]
+    else:
+        number = link["sdg__number"]
+        key, label, title = str(number), f"SDG {number}", link["sdg__title"]
     return {
-        "kind": link.kind,
-        "key": link.target_key,
-        "label": link.label,
-        "title": link.title,
-        "state": link.state,
-        "source": link.source,
-        "decided_at": None if link.decided_at is None else stamp(link.decided_at),
+        "kind": link["kind"],
+        "key": key,
+        "label": label,
+        "title": title,
+        "state": link["state"],
+        "source": link["source"],
+        "decided_at": None if link["decided_at"] is None else stamp(link["decided_at"]),
     }
 
 
 class _Links:
-    """Absolute addresses by URL name, each resolved once per request: the address for one
-    key with the key swapped for another's (keys are ids and slugs, URL-safe as they are)."""
+    """What a representation built directly needs, worked out once per request: absolute
+    addresses by URL name (the address for one key with the key swapped for another's;
+    keys are ids and slugs, URL-safe as they are), the time zone of timestamps and today's
+    date in it."""
 
     MARK = "8095179031"  # digits: also matches <int:pk> converters
 
     def __init__(self, request) -> None:
         self.request = request
         self.templates: dict[str, tuple[str, str]] = {}
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.localdate(timezone=self.zone)
+
+    def stamp(self, moment: dt.datetime) -> str:
+        """An aware timestamp as DRF's DateTimeField gives it (ISO 8601 in the current
+        time zone, "Z" for UTC), without looking the zone up again (a test compares)."""
+        text = moment.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     def url(self, view_name: str, key: Any) -> str:
         template = self.templates.get(view_name)

@@ -1,5 +1,6 @@
 """The mandate representation built directly (MandateSerializer.to_representation, for
-speed) is exactly what the declared fields give, for every kind of row and request."""
+speed), from a Mandate or from the list's plain rows, is exactly what the declared fields
+give, for every kind of row and request."""
 
 from __future__ import annotations
 
@@ -45,12 +46,19 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
         .filter(pk__in=[plain.pk, due.pk])
     )
     assert len(rows) == 2
-    for mandate in rows:
+    # The list's plain rows, as CursorPagination reads a page through MandateViewSet.
+    ordered = selectors.mandates_for_api().filter(pk__in=[plain.pk, due.pk])
+    plain_rows = selectors.mandate_api_rows(
+        pks=ordered.values("pk")[:3], ordering=ordered.query.order_by
+    )
+    assert [row["id"] for row in plain_rows] == [mandate.pk for mandate in rows]
+    for mandate, row in zip(rows, plain_rows, strict=True):
         serializer = MandateSerializer(context={"request": request})
         fast = serializer.to_representation(mandate)
         declared = serializers.ModelSerializer.to_representation(serializer, mandate)
         assert fast == dict(declared)
         assert list(fast) == list(declared)
+        assert serializer.to_representation(row) == fast
     assert fast["is_overdue"] is True
     assert [(link["kind"], link["key"], link["state"]) for link in fast["links"]] == [
         ("gbf_target", "T21", "suggested"),
