@@ -8,7 +8,8 @@ Steps: make sure the database (BENCH_DATABASE_URL, default .../cms_bench) is mig
 holds the scale data (generate_scale_data, minutes at cms), start gunicorn with production
 settings (DEBUG off, SECRET_KEY, ALLOWED_HOSTS) on bench.wsgi, then for each target:
 1. capacity: closed loop, CONCURRENCY keep-alive clients as fast as answers come, for
-   CAPACITY_SECONDS: requests per second;
+   CAPACITY_SECONDS in all, taken in ROUNDS turns with the targets interleaved (the
+   machine's slow spells then fall on every target alike): requests per second;
 2. latency: an open loop at half that rate (requests scheduled at fixed intervals, latency
    measured from the scheduled time, so a stalled server is not hidden) for LATENCY_SECONDS:
    p50/p95/p99.
@@ -79,6 +80,13 @@ class Phase:
     @property
     def rps(self) -> float:
         return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
+
+    def add(self, other: Phase) -> None:
+        self.requests += other.requests
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.queries += other.queries
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -327,6 +335,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--capacity-seconds", type=float, default=3 if quick else 8)
     parser.add_argument("--latency-seconds", type=float, default=3 if quick else 10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1 if quick else 4,
+        help="Capacity is measured in this many turns per target, interleaved.",
+    )
     parser.add_argument("--only", nargs="*", help="Names of targets to run (substring).")
     args = parser.parse_args()
 
@@ -339,7 +353,22 @@ def main() -> None:
         targets = [t for t in TARGETS if not args.only or any(o in t.name for o in args.only)]
         for target in targets:
             capacity(client, target, info["mandate"], 1.0, args.concurrency)  # warm-up
-            cap = capacity(client, target, info["mandate"], args.capacity_seconds, args.concurrency)
+        # Capacity in rounds, the targets taking turns, so that a slow spell of the machine
+        # falls on all of them rather than on one: the ratios compare like with like.
+        caps = {target.name: Phase() for target in targets}
+        for _ in range(args.rounds):
+            for target in targets:
+                caps[target.name].add(
+                    capacity(
+                        client,
+                        target,
+                        info["mandate"],
+                        args.capacity_seconds / args.rounds,
+                        args.concurrency,
+                    )
+                )
+        for target in targets:
+            cap = caps[target.name]
             rate = max(1.0, cap.rps / 2)
             lat = fixed_rate(client, target, info["mandate"], rate, args.latency_seconds)
             row = {
@@ -381,6 +410,7 @@ def main() -> None:
         "history_of_mandate_page": info["history"],
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "rounds": args.rounds,
         "cpus": os.cpu_count(),
         "peak_worker_rss_mib": round(peak, 1),
         "ratios": ratios,
@@ -394,7 +424,8 @@ def main() -> None:
     print()
     print(
         f"factor {args.factor:g} ({info['mandates']} mandates), {args.workers} gunicorn "
-        f"workers x 2 threads, {args.concurrency} clients, {os.cpu_count()} CPUs; "
+        f"workers x 2 threads, {args.concurrency} clients, {os.cpu_count()} CPUs, capacity "
+        f"in {args.rounds} interleaved rounds of {args.capacity_seconds / args.rounds:g} s; "
         f"peak worker RSS {peak:.0f} MiB"
     )
     print()

@@ -5,14 +5,23 @@ annex; the symbol at the top of every following page and page numbers at the bot
 
 python-docx stamps the time of saving into the ZIP; the archive is rewritten with the
 report's cut-off as every member's date, so the same version gives the same bytes.
+
+The body is not held whole: after each part (the front matter, each resolution's section,
+the closing parts, the annex) its XML is moved to a temporary file and spliced back into
+`word/document.xml` when the archive is written. A COP report at `cms` scale otherwise
+holds a tree of a quarter of a gigabyte, and python-docx finds the end of the body from
+its start for every paragraph it adds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from typing import IO
 
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
@@ -26,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from reporting.content import ReportContent
 from reporting.templatetags.reporting import date_range
@@ -100,12 +110,21 @@ def _link(paragraph: Paragraph, url: str) -> None:
 
 
 class _Writer:
-    def __init__(self, content: ReportContent):
+    def __init__(self, content: ReportContent, body: IO[bytes]):
         self.content = content
         self.report = content.report
         self.meeting = content.meeting
         self.doc = Document()
         self._setup()
+        #: The body's XML so far (see the module's docstring).
+        self.body = body
+        #: Namespace declarations of the document element, which every moved element
+        #: would otherwise repeat.
+        self.declared = [
+            f' xmlns:{prefix}="{uri}"'.encode()
+            for prefix, uri in self.doc.element.nsmap.items()
+            if prefix
+        ]
 
     # --- page and styles ----------------------------------------------------------------
 
@@ -143,6 +162,24 @@ class _Writer:
         core.comments = f"Version {self.report.version}"
         core.created = core.modified = core.last_printed = cut_off
         core.revision = self.report.version
+
+    def flush(self) -> None:
+        """Move the body's elements so far, but its closing section properties, to
+        `self.body` as XML."""
+        body = self.doc.element.body
+        closing = qn("w:sectPr")
+        for element in list(body):
+            if element.tag == closing:
+                continue
+            xml = etree.tostring(element, encoding="utf-8")
+            end = xml.index(b">")
+            start = xml[:end]
+            for declaration in self.declared:
+                start = start.replace(declaration, b"")
+            self.body.write(start)
+            self.body.write(xml[end:])
+            element.clear()  # emptied first: lxml moves a removed subtree node by node
+            body.remove(element)
 
     # --- building blocks ----------------------------------------------------------------
 
@@ -296,6 +333,7 @@ class _Writer:
 
     def sections(self) -> None:
         for section in self.content.sections:
+            self.flush()
             self.heading(f"{section.symbol}: {section.title}")
             if section.adopted_at:
                 self.para(f"Adopted at the {section.adopted_at}.", italic=True)
@@ -501,16 +539,25 @@ class _Writer:
         )
         self.overview()
         self.sections()
+        self.flush()
         self.closing()
+        self.flush()
         self.annex()
+        self.flush()
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        return _fixed_zip(buffer.getvalue(), self.report.cut_off)
+        self.body.seek(0)
+        return _fixed_zip(buffer.getvalue(), self.report.cut_off, body=self.body)
 
 
-def _fixed_zip(data: bytes, moment: dt.datetime) -> bytes:
+#: Where the moved body goes back: the start of the body of word/document.xml.
+_BODY_START = b"<w:body>"
+
+
+def _fixed_zip(data: bytes, moment: dt.datetime, *, body: IO[bytes] | None = None) -> bytes:
     """The same archive with every member dated `moment` (UTC), so that saving the same
-    document twice gives the same bytes."""
+    document twice gives the same bytes; with `body`, that XML put back at the start of
+    the document's body."""
     stamp = moment.astimezone(dt.UTC).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
@@ -518,9 +565,20 @@ def _fixed_zip(data: bytes, moment: dt.datetime) -> bytes:
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = info.external_attr
-            target.writestr(member, source.read(info.filename))
+            xml = source.read(info.filename)
+            if body is None or info.filename != "word/document.xml":
+                target.writestr(member, xml)
+                continue
+            before, found, after = xml.partition(_BODY_START)
+            if not found:
+                raise ValueError("word/document.xml has no <w:body>.")
+            with target.open(member, "w") as stream:
+                stream.write(before + found)
+                shutil.copyfileobj(body, stream, 1 << 20)
+                stream.write(after)
     return out.getvalue()
 
 
 def render_docx(content: ReportContent) -> bytes:
-    return _Writer(content).render()
+    with tempfile.TemporaryFile() as body:
+        return _Writer(content, body).render()

@@ -130,6 +130,31 @@ def test_a_job_given_up_stops_its_children_and_removes_its_files(monkeypatch):
     assert not folder.exists()
 
 
+def test_the_word_document_is_written_part_by_part_into_the_same_bytes(history, monkeypatch):
+    """The body of the DOCX is moved to a file after each part (so a long report never
+    holds its whole tree); put back together it is exactly the document built whole."""
+    from reporting import word
+
+    reading = seed_reading("synergies-and-partnerships")
+    resolution_create_from_reading(reading=reading, symbol="99.1", title="Second text")
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    largest: list[int] = []
+    flush = word._Writer.flush
+
+    def measured(writer):
+        largest.append(len(writer.doc.element.body))
+        flush(writer)
+        assert [e.tag.rsplit("}", 1)[1] for e in writer.doc.element.body] == ["sectPr"]
+
+    monkeypatch.setattr(word._Writer, "flush", measured)
+    streamed = render_docx(ReportContent(report))
+    assert len(largest) >= 2 + 3  # one per resolution section, then the closing parts
+    monkeypatch.setattr(word._Writer, "flush", lambda writer: None)
+    whole = render_docx(ReportContent(report))
+    assert streamed == whole
+    assert b"SECOND TEXT" in _docx_text(streamed)  # its heading
+
+
 def test_long_lists_of_mandates_are_cut_into_parts_with_their_headers(
     history, media, secretariat_user, monkeypatch
 ):
