@@ -276,7 +276,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
             "--worker-class",
             "gthread",
             "--threads",
-            "2",
+            str(args.threads),
             "--log-level",
             "warning",
             "--keep-alive",
@@ -332,6 +332,7 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=0.05 if quick else 1.0)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8765")))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="Threads per gunicorn worker.")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--capacity-seconds", type=float, default=3 if quick else 8)
     parser.add_argument("--latency-seconds", type=float, default=3 if quick else 10)
@@ -411,6 +412,7 @@ def main() -> None:
         "workers": args.workers,
         "concurrency": args.concurrency,
         "rounds": args.rounds,
+        "threads": args.threads,
         "cpus": os.cpu_count(),
         "peak_worker_rss_mib": round(peak, 1),
         "ratios": ratios,
@@ -424,8 +426,9 @@ def main() -> None:
     print()
     print(
         f"factor {args.factor:g} ({info['mandates']} mandates), {args.workers} gunicorn "
-        f"workers x 2 threads, {args.concurrency} clients, {os.cpu_count()} CPUs, capacity "
-        f"in {args.rounds} interleaved rounds of {args.capacity_seconds / args.rounds:g} s; "
+        f"workers x {args.threads} threads, {args.concurrency} clients, "
+        f"{os.cpu_count()} CPUs, capacity in {args.rounds} interleaved rounds of "
+        f"{args.capacity_seconds / args.rounds:g} s; "
         f"peak worker RSS {peak:.0f} MiB"
     )
     print()
