@@ -9,9 +9,9 @@ Parties) and `generate_scale_data --factor F` (minutes the first time; nothing a
 Then a fresh Python process compiles a new version of the meeting's report in the
 foreground, exactly as the worker does (`services.report_compile`, no Celery in between),
 and reports the seconds per file, the total, the rows in the period and its peak resident
-memory (`ru_maxrss`, the baseline of the same process before compiling is given too), with
-the largest peak of the PDF's layout children and the sum of both, an upper bound of what
-the report held at once.
+memory (`ru_maxrss`, the baseline of the same process before compiling is given too, and
+the peak so far after each file), with the largest peak of the PDF's layout children and
+the sum of both, an upper bound of what the report held at once.
 Files go to a temporary MEDIA_ROOT. Results are printed and written to
 bench/results/report-<time>.json.
 """
@@ -101,12 +101,15 @@ def measure(meeting_code: str) -> dict:
         "baseline_rss_mib": round(peak_mib()),
     }
     per_file: dict[str, float] = {}
+    peak_after: dict[str, int] = {}
     original = renderers.report_files
 
     def timed(*args, **kwargs):
         last = time.perf_counter()
         for fmt, data in original(*args, **kwargs):
             per_file[str(fmt)] = round(time.perf_counter() - last, 1)
+            # The peak so far once each file is written: which file set the peak.
+            peak_after[str(fmt)] = round(peak_mib())
             yield fmt, data
             last = time.perf_counter()
 
@@ -117,6 +120,7 @@ def measure(meeting_code: str) -> dict:
     if outcome.outcome != "done":
         raise SystemExit(f"The report failed: {outcome.report.error}")
     figures["seconds_per_file"] = per_file
+    figures["peak_rss_after_file_mib"] = peak_after
     figures["peak_rss_mib"] = round(peak_mib())
     # The PDF's layout children (REPORT_PDF_PROCESSES): the largest one's peak, and the
     # most the report could have held at once (this process's peak plus every child at
