@@ -460,3 +460,30 @@ def test_session_writes_need_the_csrf_token(seed, secretariat_user):
         url, data=data, content_type="application/json", HTTP_IF_MATCH=etag, HTTP_X_CSRFTOKEN=token
     )
     assert accepted.status_code == 201
+
+
+def test_a_list_builds_and_cleans_only_the_filters_its_request_names(client, seed, monkeypatch):
+    """Filters the request does not name have nothing to do; building, copying and
+    cleaning their form fields anyway was milliseconds of every filtered request."""
+    from cms_mandates.rest import FilterBackend
+
+    built = []
+    get_filterset = FilterBackend.get_filterset
+
+    def spied(self, request, queryset, view):
+        filterset = get_filterset(self, request, queryset, view)
+        built.append(filterset)
+        return filterset
+
+    monkeypatch.setattr(FilterBackend, "get_filterset", spied)
+    response = client.get("/api/v1/mandates/?q=cooperation&status=in_progress&page_size=5")
+    assert response.status_code == 200
+    (filterset,) = built
+    assert set(filterset.form.fields) == {"q", "status"}
+    # The filters still apply, and still refuse a bad value with the field's own error.
+    assert all(r["status"] == "in_progress" for r in response.json()["results"])
+    bad = client.get("/api/v1/mandates/?q=cooperation&status=nonsense")
+    assert bad.status_code == 400 and "status" in json.dumps(bad.json())
+    # Naming none builds no FilterSet at all.
+    assert client.get("/api/v1/mandates/?page_size=5").status_code == 200
+    assert len(built) == 2
