@@ -91,6 +91,7 @@ class Activity(_StatusLabel):
     """One status update of the period, as the "what was done" column shows it."""
 
     recorded_on: dt.date
+    mandate_id: int
     actor: str
     previous_status: str
     status: str
@@ -106,13 +107,42 @@ class Activity(_StatusLabel):
 @dataclass
 class ParagraphRow:
     """One operative paragraph: its number, a summary, its addressees with their status
-    at the cut-off, and what was reported in the period."""
+    at the cut-off, and what was reported in the period.
+
+    `reported` is what a meeting document shows of the period: the latest
+    REPORTED_PER_ADDRESSEE updates of each mandate that say something (a narrative or a
+    change of status), in date order; `earlier` counts the others that say something, and
+    `evidence` gathers the links of every update of the period. `activity`, every update
+    of the period, is read only for the data files (`ReportContent(every_update=True)`)."""
 
     paragraph_id: int
     number: str
     summary: str
     mandates: list[MandateLine]
-    activity: list[Activity]
+    reported: list[Activity]
+    earlier: int
+    evidence: list[str]
+    activity: list[Activity] | None = None
+
+    @classmethod
+    def from_activity(cls, *, activity: list[Activity], **fields: Any) -> ParagraphRow:
+        """The row of a paragraph whose every update of the period is at hand, in date
+        order: what it shows is picked here, as the database picks it otherwise."""
+        said = [a for a in activity if a.narrative or a.changed]
+        shown: Counter[int] = Counter()
+        kept: list[Activity] = []
+        for update in reversed(said):
+            if shown[update.mandate_id] < REPORTED_PER_ADDRESSEE:
+                shown[update.mandate_id] += 1
+                kept.append(update)
+        kept.reverse()
+        return cls(
+            **fields,
+            reported=kept,
+            earlier=len(said) - len(kept),
+            evidence=list(dict.fromkeys(link for a in activity for link in a.links)),
+            activity=activity,
+        )
 
     @property
     def tracked(self) -> bool:
@@ -123,31 +153,12 @@ class ParagraphRow:
         return list(dict.fromkeys(m.actor for m in self.mandates))
 
     @property
-    def evidence(self) -> list[str]:
-        return list(dict.fromkeys(link for a in self.activity for link in a.links))
-
-    @cached_property
-    def _said(self) -> list[Activity]:
-        """Updates of the period that say something: a narrative or a status change."""
-        return [a for a in self.activity if a.narrative or a.changed]
-
-    @cached_property
-    def reported(self) -> list[Activity]:
-        """What the table shows of `_said`: the latest REPORTED_PER_ADDRESSEE updates of
-        each addressee, in date order."""
-        shown: Counter[str] = Counter()
-        kept: list[Activity] = []
-        for activity in reversed(self._said):
-            if shown[activity.actor] < REPORTED_PER_ADDRESSEE:
-                shown[activity.actor] += 1
-                kept.append(activity)
-        kept.reverse()
-        return kept
-
-    @property
-    def earlier(self) -> int:
-        """Updates of the period that say something and are not in `reported`."""
-        return len(self._said) - len(self.reported)
+    def by_addressee(self) -> list[tuple[MandateLine, list[Activity]]]:
+        """Each mandate of the paragraph with what `reported` shows of it."""
+        shown: dict[int, list[Activity]] = defaultdict(list)
+        for update in self.reported:
+            shown[update.mandate_id].append(update)
+        return [(line, shown.get(line.mandate_id, [])) for line in self.mandates]
 
     @property
     def earlier_note(self) -> str:
@@ -359,6 +370,7 @@ def _line(row: dict[str, Any]) -> MandateLine:
 def _activity_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "recorded_on": _local_date(row["created_at"]),
+        "mandate_id": row["mandate_id"],
         "actor": row["mandate__actor__name"],
         "previous_status": row["previous_status"],
         "status": row["status"],
@@ -439,15 +451,20 @@ class ReportContent:
     """Everything one report version says, read as of its cut-off.
 
     `on_section(done, total)` is called after each resolution section of a pass, so that
-    the caller can record progress."""
+    the caller can record progress. A meeting document needs of the period only what its
+    paragraph rows show (`ParagraphRow.reported`), which the database picks; the data files
+    list every update of the period per paragraph too (`every_update`), which means
+    reading each of them."""
 
     def __init__(
         self,
         report: ProgressReport,
         *,
         on_section: Callable[[int, int], None] | None = None,
+        every_update: bool = False,
     ):
         self.report = report
+        self.every_update = every_update
         self.meeting = report.meeting
         self.cut_off = report.cut_off
         self.period_start = report.period_start
@@ -558,11 +575,21 @@ class ReportContent:
         mandates = _Stream(
             selectors.report_mandate_rows(cut_off=self.cut_off).iterator(chunk_size=chunk)
         )
-        updates = _Stream(
-            selectors.status_updates_in_period(
-                period_start=self.period_start, cut_off=self.cut_off
-            ).iterator(chunk_size=chunk)
-        )
+        period = {"period_start": self.period_start, "cut_off": self.cut_off}
+        if self.every_update:
+            updates = _Stream(
+                selectors.status_updates_in_period(**period).iterator(chunk_size=chunk)
+            )
+            said: dict[int, int] = {}
+            evidence = _Stream(iter(()))
+        else:
+            updates = _Stream(
+                selectors.latest_updates_in_period(
+                    **period, per_mandate=REPORTED_PER_ADDRESSEE
+                ).iterator(chunk_size=chunk)
+            )
+            said = selectors.said_counts_in_period(**period)
+            evidence = _Stream(selectors.evidence_in_period(**period).iterator(chunk_size=chunk))
         total = len(self.resolutions)
         for done, resolution in enumerate(self.resolutions, start=1):
             section = ResolutionSection(
@@ -575,28 +602,43 @@ class ReportContent:
             by_actor: dict[tuple[str, str], Counter[str]] = {}
             party_lines: list[PartyMandateLine] = []
             for paragraph in paragraphs.take("resolution_id", resolution["pk"]):
-                lines = [_line(m) for m in mandates.take("paragraph_id", paragraph["pk"])]
+                pk = paragraph["pk"]
+                lines = [_line(m) for m in mandates.take("paragraph_id", pk)]
+                # In date order; an update's place in the stream breaks ties.
                 activity = sorted(
-                    (_activity(u) for u in updates.take("mandate__paragraph_id", paragraph["pk"])),
+                    (_activity(u) for u in updates.take("mandate__paragraph_id", pk)),
                     key=lambda a: a.recorded_on,
+                )
+                links = sorted(
+                    (
+                        (_local_date(u["created_at"]), u["evidence_links"])
+                        for u in evidence.take("mandate__paragraph_id", pk)
+                    ),
+                    key=lambda dated: dated[0],
                 )
                 # Sub-paragraphs get a row of their own only when they address someone.
                 if paragraph["parent_id"] and not lines:
                     continue
-                number = selectors.paragraph_label(
-                    paragraph["number"],
-                    paragraph["parent__number"],
-                    paragraph["parent__parent__number"],
-                )
-                section.rows.append(
-                    ParagraphRow(
-                        paragraph_id=paragraph["pk"],
-                        number=number,
-                        summary=Truncator(paragraph["text"]).words(SUMMARY_WORDS, truncate="…"),
-                        mandates=lines,
-                        activity=activity,
+                fields = {
+                    "paragraph_id": pk,
+                    "number": selectors.paragraph_label(
+                        paragraph["number"],
+                        paragraph["parent__number"],
+                        paragraph["parent__parent__number"],
+                    ),
+                    "summary": Truncator(paragraph["text"]).words(SUMMARY_WORDS, truncate="…"),
+                    "mandates": lines,
+                }
+                if self.every_update:
+                    row = ParagraphRow.from_activity(activity=activity, **fields)
+                else:
+                    row = ParagraphRow(
+                        **fields,
+                        reported=activity,
+                        earlier=said.get(pk, 0) - len(activity),
+                        evidence=list(dict.fromkeys(link for _, ls in links for link in ls)),
                     )
-                )
+                section.rows.append(row)
                 for line in lines:
                     section.by_status.counts[line.status] = (
                         section.by_status.counts.get(line.status, 0) + 1
@@ -607,7 +649,7 @@ class ReportContent:
                         counts[PartyImplementation.NOT_REPORTED] = parties - sum(
                             n for s, n in counts.items() if s != PartyImplementation.NOT_REPORTED
                         )
-                        party_lines.append(PartyMandateLine(number, line.verb, counts))
+                        party_lines.append(PartyMandateLine(row.number, line.verb, counts))
             section.by_actor = [
                 (slug, name, StatusSummary(dict(counter)))
                 for (slug, name), counter in by_actor.items()

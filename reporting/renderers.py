@@ -493,15 +493,21 @@ def _spooled() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
 
 
+def _check_every_update(content: ReportContent) -> None:
+    if not content.every_update:
+        raise ValueError("The data files list every update: ReportContent(every_update=True).")
+
+
 def write_csv(content: ReportContent, out: IO[bytes]) -> None:
     """One line per mandate with its status at the cut-off, streamed section by section."""
+    _check_every_update(content)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
     for section in content.sections:
         for row in section.rows:
             for mandate in row.mandates:
-                own = [a for a in row.activity if a.actor == mandate.actor]
+                own = [a for a in row.activity if a.mandate_id == mandate.mandate_id]
                 writer.writerow(
                     [
                         section.symbol,
@@ -608,6 +614,7 @@ def _mandate_ref_json(m) -> dict[str, Any]:
 def write_json(content: ReportContent, out: IO[bytes]) -> None:
     """The report's data as one JSON document, written piece by piece so that no more than
     one section is held at a time. Keys keep a fixed order: the bytes are reproducible."""
+    _check_every_update(content)
     report = content.report
 
     def dump(value: Any) -> bytes:
@@ -693,7 +700,7 @@ def report_files(
             (ReportFormat.JSON, write_json, (55, 65)),
         ):
             out = _spooled()
-            writer(ReportContent(report, on_section=progress(*span)), out)
+            writer(ReportContent(report, on_section=progress(*span), every_update=True), out)
             out.seek(0)
             yield fmt, out
         pdf = pdf_job.result()

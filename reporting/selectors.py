@@ -26,8 +26,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -342,6 +343,59 @@ def status_updates_in_period(
             "as_of",
             "created_at",
         )
+    )
+
+
+#: An update that says something: a narrative, or a change of status.
+SAYS_SOMETHING = ~Q(narrative="") | ~Q(previous_status=F("status"))
+
+
+def latest_updates_in_period(
+    *, period_start: dt.datetime | None, cut_off: dt.datetime, per_mandate: int
+) -> QuerySet[StatusUpdate]:
+    """The last `per_mandate` updates of each mandate in the period that say something
+    (`SAYS_SOMETHING`), as the rows of `status_updates_in_period` and in its order: what a
+    meeting document shows of the period, ranked in the database rather than by reading
+    every update of the period."""
+    return (
+        status_updates_in_period(period_start=period_start, cut_off=cut_off)
+        .filter(SAYS_SOMETHING)
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("mandate_id")],
+                order_by=[F("version").desc()],
+            )
+        )
+        .filter(recency__lte=per_mandate)
+    )
+
+
+def said_counts_in_period(
+    *, period_start: dt.datetime | None, cut_off: dt.datetime
+) -> dict[int, int]:
+    """{paragraph id: how many updates of the period say something} for the paragraphs
+    in scope that have any."""
+    rows = (
+        status_updates_in_period(period_start=period_start, cut_off=cut_off)
+        .filter(SAYS_SOMETHING)
+        .order_by()
+        .values("mandate__paragraph_id")
+        .annotate(n=Count("pk"))
+        .values_list("mandate__paragraph_id", "n")
+    )
+    return dict(rows)
+
+
+def evidence_in_period(
+    *, period_start: dt.datetime | None, cut_off: dt.datetime
+) -> QuerySet[StatusUpdate]:
+    """The updates of the period that carry evidence links: their paragraph, time and
+    links, in the order of `status_updates_in_period`."""
+    return (
+        status_updates_in_period(period_start=period_start, cut_off=cut_off)
+        .exclude(evidence_links=[])
+        .values("mandate__paragraph_id", "created_at", "evidence_links")
     )
 
 

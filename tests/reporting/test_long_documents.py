@@ -19,7 +19,11 @@ from reporting.renderers import render_html
 from reporting.word import render_docx
 from resolutions.seed import seed_reading
 from resolutions.services import resolution_create_from_reading
-from tests.reporting.conftest import record
+from tests.reporting.conftest import EVIDENCE, mandate_at, record
+
+OLD = "https://example.org/first-step"
+NEW = "https://example.org/last-step"
+COMPLETED = "Cooperation plan adopted by partners."
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +201,43 @@ def test_the_table_shows_the_latest_updates_of_each_addressee(history, media, se
     # The annex still lists every one.
     annex = html.split('id="annex"', 1)[1]
     assert all(n in annex for n in narratives)
+
+
+def test_the_documents_pick_in_the_database_what_every_update_of_the_period_would_show(
+    history, media, secretariat_user
+):
+    """A meeting document's rows have the latest update of each mandate picked by the
+    database; the data files read every update and pick the same in Python."""
+    secretariat = mandate_at(history.resolution, "10", "secretariat")
+    parties = mandate_at(history.resolution, "10", "parties")
+    record(secretariat, secretariat_user, "in_progress", narrative="Step 1.", evidence_links=[OLD])
+    record(secretariat, secretariat_user, "in_progress", narrative="Step 2.")
+    # Says nothing (same status, no narrative): neither shown nor counted as earlier.
+    record(secretariat, secretariat_user, "in_progress", evidence_links=[EVIDENCE, OLD, NEW])
+    record(parties, secretariat_user, "delayed")
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+
+    def rows(content):
+        return {
+            row.number: (
+                [(a.mandate_id, a.narrative, a.status) for a in row.reported],
+                row.earlier,
+                row.evidence,
+            )
+            for section in content.sections
+            for row in section.rows
+        }
+
+    picked = rows(ReportContent(report))
+    assert picked == rows(ReportContent(report, every_update=True))
+    # The same day: in the text's order of addressees (Parties first).
+    assert picked["10"] == (
+        [(parties.pk, "", "delayed"), (secretariat.pk, "Step 2.", "in_progress")],
+        1,
+        [OLD, EVIDENCE, NEW],
+    )
+    assert picked["3"][:2] == ([(history.completed.pk, COMPLETED, "completed")], 1)
+    assert picked["7"] == ([], 0, [])
 
 
 def test_past_the_limit_the_documents_count_the_history_and_refer_to_the_json(
