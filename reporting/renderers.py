@@ -63,18 +63,18 @@ def render_html(content: ReportContent) -> str:
             "content": content,
             "report": content.report,
             "meeting": content.meeting,
-            "rows_per_part": TABLE_ROWS_PER_PART,
+            "texts_per_part": LIST_TEXTS_PER_PART,
         },
     )
 
 
 #: Where a document template allows its PDF to be cut (between resolution sections, before
-#: the closing parts and the annex, and every TABLE_ROWS_PER_PART rows of the long lists of
-#: mandates): an HTML comment inside <body>.
+#: the closing parts and the annex, and every LIST_TEXTS_PER_PART texts of the lists of
+#: overdue and completed mandates): an HTML comment inside <body>.
 PDF_PART_BREAK = "<!-- pdf-part -->"
-#: A list of overdue or completed mandates is cut into tables of this many rows, each with
-#: its header, so that no part is much longer than a resolution section.
-TABLE_ROWS_PER_PART = 400
+#: The lists of overdue and completed mandates (one paragraph of references per text) are
+#: cut every this many texts, so that no part is much longer than a resolution section.
+LIST_TEXTS_PER_PART = 10
 #: Parts are laid out in runs of about this much HTML. WeasyPrint's memory grows with the
 #: pages of a run (a COP report at `cms` scale peaked at 784 MiB with runs of 400,000
 #: characters); smaller runs keep the peak down and lay out no slower per page.

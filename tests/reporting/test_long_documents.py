@@ -1,6 +1,6 @@
 """Long reports stay documents: the PDF is laid out in runs with page numbers and the
-running header carried across, the "done in the period" column shows the latest updates of
-each addressee, and past a limit the annex gives the count and refers to the JSON file."""
+running header carried across, each paragraph shows the latest update of each
+addressee, and past a limit the annex gives the count and refers to the JSON file."""
 
 from __future__ import annotations
 
@@ -159,40 +159,46 @@ def test_the_word_document_is_written_part_by_part_into_the_same_bytes(history, 
     assert b"SECOND TEXT" in _docx_text(streamed)  # its heading
 
 
-def test_long_lists_of_mandates_are_cut_into_parts_with_their_headers(
-    history, media, secretariat_user, monkeypatch
-):
-    """A part of the PDF is laid out in one go: the overdue and completed lists are cut
-    every TABLE_ROWS_PER_PART rows, each piece a table with its header."""
+def test_long_lists_of_mandates_are_cut_into_parts_between_texts(history, media, monkeypatch):
+    """A part of the PDF is laid out in one go: the overdue and completed lists give one
+    paragraph of references per text, and are cut every LIST_TEXTS_PER_PART texts."""
     from reporting.models import Meeting
     from resolutions.models import Mandate
 
-    second = history.in_progress  # in progress, and now due at COP14 too
+    reading = seed_reading("synergies-and-partnerships")
+    copy = resolution_create_from_reading(reading=reading, symbol="99.1", title="Second text")
+    second = mandate_at(copy, "11", "secretariat")
     Mandate.objects.filter(pk=second.pk).update(due_meeting=Meeting.objects.get(code="COP14"))
     report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
-    whole = render_html(ReportContent(report))
-    monkeypatch.setattr(renderers, "TABLE_ROWS_PER_PART", 1)
-    cut = render_html(ReportContent(report))
-    overdue = cut.split('id="overdue"', 1)[1].split('id="actions"', 1)[0]
-    header = '<th scope="col">Status at the cut-off</th>'
-    assert overdue.count(header) == 2 and overdue.count(renderers.PDF_PART_BREAK) >= 2
-    before = whole.split('id="overdue"', 1)[1].split('id="retirement"', 1)[0]
-    assert before.count(header) == 1
-    # Both rows are there, once each.
-    for mandate in (history.overdue, second):
-        assert overdue.count(f'<td class="para">{mandate.paragraph.label}</td>') >= 1
-    assert len(renderers.render_pdf(cut, running_header=report.document_symbol)) > 0
+
+    def overdue_list(html: str) -> str:
+        # Up to the break before the next heading.
+        overdue = html.split('id="overdue"', 1)[1].split('<h2 id="retirement"', 1)[0]
+        return overdue.rstrip().removesuffix(renderers.PDF_PART_BREAK)
+
+    whole = overdue_list(render_html(ReportContent(report)))
+    monkeypatch.setattr(renderers, "LIST_TEXTS_PER_PART", 1)
+    cut_html = render_html(ReportContent(report))
+    cut = overdue_list(cut_html)
+    assert whole.count(renderers.PDF_PART_BREAK) == 0
+    assert cut.count(renderers.PDF_PART_BREAK) == 1
+    first, later = cut.split(renderers.PDF_PART_BREAK)
+    assert (
+        "<b>Resolution 11.10 (Rev.COP14):</b> ¶\u00a011 Secretariat (COP14, not started)." in first
+    )
+    assert "<b>Resolution 99.1:</b> ¶\u00a011 Secretariat (COP14, not started)." in later
+    assert len(renderers.render_pdf(cut_html, running_header=report.document_symbol)) > 0
 
 
-def test_the_table_shows_the_latest_updates_of_each_addressee(history, media, secretariat_user):
+def test_a_paragraph_shows_the_latest_update_of_each_addressee(history, media, secretariat_user):
     mandate = history.in_progress
     narratives = [f"Step {n} of the work plan." for n in range(1, 6)]
     for narrative in narratives:
         record(mandate, secretariat_user, "in_progress", narrative=narrative)
     report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
     html = render_html(ReportContent(report))
-    table = html.split('class="data paragraphs"', 1)[1].split("</table>", 1)[0]
-    row = next(r for r in table.split("<tr>") if "Step 5" in r)
+    row = next(e for e in html.split('<div class="entry">') if "Step 5" in e)
+    assert "<b>Secretariat:</b> In progress. " in row
     shown = narratives[-REPORTED_PER_ADDRESSEE:]
     assert all(n in row for n in shown)
     assert not any(n in row for n in narratives[:-REPORTED_PER_ADDRESSEE])
