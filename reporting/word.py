@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from html import escape
 from typing import IO
 
 from django.template.defaultfilters import date as date_filter
@@ -30,10 +32,10 @@ from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -87,6 +89,29 @@ def _field(paragraph: Paragraph, instruction: str) -> None:
     run.append(text)
     field.append(run)
     paragraph._p.append(field)
+
+
+_W = nsdecls("w")
+_BREAK = "<w:r><w:br/></w:r>"
+_RIGHT = '<w:pPr><w:jc w:val="right"/></w:pPr>'
+_RUN_SPECIALS = re.compile(r"(\t|\r|\n)")
+
+
+def _run_xml(text: str) -> str:
+    """`<w:r>` of `text` as python-docx's `Paragraph.add_run(text)` writes it: a tab or a
+    line break becomes an element of its own, and a text with outer spaces keeps them."""
+    if not text:
+        return "<w:r/>"
+    parts = []
+    for piece in _RUN_SPECIALS.split(text):
+        if piece == "\t":
+            parts.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            parts.append("<w:br/>")
+        elif piece:
+            keep = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            parts.append(f"<w:t{keep}>{escape(piece, quote=False)}</w:t>")
+    return f"<w:r>{''.join(parts)}</w:r>"
 
 
 def _link(paragraph: Paragraph, url: str) -> None:
@@ -217,39 +242,49 @@ class _Writer:
             cell.text = ""
             cell.paragraphs[0].add_run(text).bold = True
             _shade(cell, HEADER_FILL)
+        grid = [column.w for column in table._tbl.tblGrid.gridCol_lst]
+        twips = [Cm(w).twips for w in widths] if widths else [w.twips for w in grid]
+        if widths:
+            for cell, width in zip(head.cells, widths, strict=True):
+                cell.width = Cm(width)
         for values in rows:
-            self._row(table, values, numeric=numeric, links_column=links_column)
+            self._row(table, values, twips=twips, numeric=numeric, links_column=links_column)
         if footer is not None:
-            cells = self._row(table, footer, numeric=numeric, links_column=None)
+            cells = self._row(table, footer, twips=twips, numeric=numeric, links_column=None)
             for cell in cells:
                 _shade(cell, FOOT_FILL)
                 for run in cell.paragraphs[0].runs:
                     run.bold = True
-        if widths:
-            for row in table.rows:
-                for cell, width in zip(row.cells, widths, strict=True):
-                    cell.width = Cm(width)
         self.para()
         return table
 
-    def _row(self, table: Table, values, *, numeric, links_column):
-        cells = table.add_row().cells
-        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            paragraph = cell.paragraphs[0]
+    def _row(self, table: Table, values, *, twips: Sequence[int], numeric, links_column):
+        """A row of plain cells, added as the XML python-docx would write for it (cells of
+        the given widths, one paragraph each, a run per line with a break between lines,
+        numbers right-aligned) but parsed in one go: the API builds it element by element,
+        most of the time of a long report's document. Links are added through the API."""
+        cells = []
+        for index, (value, width) in enumerate(zip(values, twips, strict=True)):
             if index == links_column:
-                for n, url in enumerate(value or ()):
-                    if n:
-                        paragraph.add_run().add_break(WD_BREAK.LINE)
-                    _link(paragraph, url)
-                continue
-            lines = value if isinstance(value, list) else [value]
-            for n, line in enumerate(lines):
+                runs = ""
+            else:
+                lines = value if isinstance(value, list) else [value]
+                runs = _BREAK.join(_run_xml("" if line is None else str(line)) for line in lines)
+            align = _RIGHT if index in numeric and index != links_column else ""
+            cells.append(
+                f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>'
+                f"<w:p>{align}{runs}</w:p></w:tc>"
+            )
+        row = parse_xml(f"<w:tr {_W}>{''.join(cells)}</w:tr>")
+        table._tbl.append(row)
+        added = [_Cell(tc, table) for tc in row.tc_lst]
+        if links_column is not None:
+            paragraph = added[links_column].paragraphs[0]
+            for n, url in enumerate(values[links_column] or ()):
                 if n:
                     paragraph.add_run().add_break(WD_BREAK.LINE)
-                paragraph.add_run("" if line is None else str(line))
-            if index in numeric:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        return cells
+                _link(paragraph, url)
+        return added
 
     # --- the document -------------------------------------------------------------------
 
