@@ -48,8 +48,12 @@ PARTY_STATUS_ORDER = [
 ]
 
 
-def _local_date(moment: dt.datetime | None) -> dt.date | None:
-    return timezone.localdate(moment) if moment is not None else None
+def _local_date(moment: dt.datetime | None, zone: dt.tzinfo | None = None) -> dt.date | None:
+    """The day of `moment` in `zone` (by default the current time zone; a pass over many
+    rows looks it up once and gives it)."""
+    if moment is None:
+        return None
+    return moment.astimezone(zone or timezone.get_current_timezone()).date()
 
 
 class _StatusLabel:
@@ -303,7 +307,7 @@ class Rows:
     """A streamed list: `len()` asks the database for the count, iterating streams the
     rows (again on each pass) through `convert`."""
 
-    def __init__(self, queryset: QuerySet, convert: Callable[[dict[str, Any]], Any]):
+    def __init__(self, queryset: QuerySet, convert: Callable[[dict[str, Any], dt.tzinfo], Any]):
         self._queryset = queryset
         self._convert = convert
 
@@ -318,8 +322,9 @@ class Rows:
         return self._count > 0
 
     def __iter__(self) -> Iterator[Any]:
+        zone = timezone.get_current_timezone()
         for row in self._queryset.iterator(chunk_size=selectors.CHUNK_SIZE):
-            yield self._convert(row)
+            yield self._convert(row, zone)
 
 
 class _Stream:
@@ -367,9 +372,9 @@ def _line(row: dict[str, Any]) -> MandateLine:
     )
 
 
-def _activity_fields(row: dict[str, Any]) -> dict[str, Any]:
+def _activity_fields(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
     return {
-        "recorded_on": _local_date(row["created_at"]),
+        "recorded_on": _local_date(row["created_at"], zone),
         "mandate_id": row["mandate_id"],
         "actor": row["mandate__actor__name"],
         "previous_status": row["previous_status"],
@@ -380,11 +385,11 @@ def _activity_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _activity(row: dict[str, Any]) -> Activity:
-    return Activity(**_activity_fields(row))
+def _activity(row: dict[str, Any], zone: dt.tzinfo) -> Activity:
+    return Activity(**_activity_fields(row, zone))
 
 
-def mandate_ref(row: dict[str, Any]) -> MandateRef:
+def mandate_ref(row: dict[str, Any], zone: dt.tzinfo | None = None) -> MandateRef:
     """A mandate row of `selectors.report_mandate_rows` with its labels as cited."""
     return MandateRef(
         resolution=selectors.display_symbol(row["resolution__kind"], row["resolution__symbol"]),
@@ -398,7 +403,7 @@ def mandate_ref(row: dict[str, Any]) -> MandateRef:
         status=row["status_at"],
         progress=row["progress_at"],
         due_meeting=row["due_meeting__code"] or "",
-        changed_on=_local_date(row["changed_at"]),
+        changed_on=_local_date(row["changed_at"], zone),
     )
 
 
@@ -415,20 +420,20 @@ def _mandate_columns(row: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _history_row(row: dict[str, Any]) -> HistoryRow:
+def _history_row(row: dict[str, Any], zone: dt.tzinfo) -> HistoryRow:
     resolution, paragraph = _mandate_columns(row)
     return HistoryRow(
-        **_activity_fields(row),
+        **_activity_fields(row, zone),
         resolution=resolution,
         paragraph=paragraph,
         verb=row["mandate__verb"],
     )
 
 
-def _party_history_row(row: dict[str, Any]) -> PartyHistoryRow:
+def _party_history_row(row: dict[str, Any], zone: dt.tzinfo) -> PartyHistoryRow:
     resolution, paragraph = _mandate_columns(row)
     return PartyHistoryRow(
-        recorded_on=_local_date(row["created_at"]),
+        recorded_on=_local_date(row["created_at"], zone),
         party=row["party__name"],
         resolution=resolution,
         paragraph=paragraph,
@@ -568,6 +573,7 @@ class ReportContent:
         """Merge the paragraph, mandate and update streams (all in the report's order)
         into one section per resolution."""
         shares, party_counts, parties = self._party_data()
+        zone = timezone.get_current_timezone()
         chunk = selectors.CHUNK_SIZE
         paragraphs = _Stream(
             selectors.report_paragraph_rows(cut_off=self.cut_off).iterator(chunk_size=chunk)
@@ -606,12 +612,12 @@ class ReportContent:
                 lines = [_line(m) for m in mandates.take("paragraph_id", pk)]
                 # In date order; an update's place in the stream breaks ties.
                 activity = sorted(
-                    (_activity(u) for u in updates.take("mandate__paragraph_id", pk)),
+                    (_activity(u, zone) for u in updates.take("mandate__paragraph_id", pk)),
                     key=lambda a: a.recorded_on,
                 )
                 links = sorted(
                     (
-                        (_local_date(u["created_at"]), u["evidence_links"])
+                        (_local_date(u["created_at"], zone), u["evidence_links"])
                         for u in evidence.take("mandate__paragraph_id", pk)
                     ),
                     key=lambda dated: dated[0],

@@ -17,7 +17,7 @@ import re
 import subprocess  # nosec B404 - the PDF's own layout children
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -501,10 +501,17 @@ def _check_every_update(content: ReportContent) -> None:
 def write_csv(content: ReportContent, out: IO[bytes]) -> None:
     """One line per mandate with its status at the cut-off, streamed section by section."""
     _check_every_update(content)
+    for _ in _csv_sections(content.sections, out):
+        pass
+
+
+def _csv_sections(sections: Iterable[Any], out: IO[bytes]) -> Iterator[Any]:
+    """Write the CSV of each section as it passes through (header first): the CSV can be
+    written in the same pass over the sections as the JSON (`write_data_files`)."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
-    for section in content.sections:
+    for section in sections:
         for row in section.rows:
             for mandate in row.mandates:
                 own = [a for a in row.activity if a.mandate_id == mandate.mandate_id]
@@ -524,7 +531,18 @@ def write_csv(content: ReportContent, out: IO[bytes]) -> None:
                         " ".join(dict.fromkeys(link for a in own for link in a.links)),
                     ]
                 )
+        yield section
     text.detach()
+
+
+def write_data_files(content: ReportContent, csv_out: IO[bytes], json_out: IO[bytes]) -> None:
+    """The CSV and the JSON in one pass over the sections: both list every update of the
+    period, which is most of the time of reading them."""
+    _check_every_update(content)
+    sections = _csv_sections(content.sections, csv_out)
+    write_json(content, json_out, sections=sections)
+    for _ in sections:  # the CSV's end, should the JSON not have asked for it
+        pass
 
 
 def _json_section(section) -> dict[str, Any]:
@@ -611,9 +629,12 @@ def _mandate_ref_json(m) -> dict[str, Any]:
     }
 
 
-def write_json(content: ReportContent, out: IO[bytes]) -> None:
+def write_json(
+    content: ReportContent, out: IO[bytes], *, sections: Iterable[Any] | None = None
+) -> None:
     """The report's data as one JSON document, written piece by piece so that no more than
-    one section is held at a time. Keys keep a fixed order: the bytes are reproducible."""
+    one section is held at a time. Keys keep a fixed order: the bytes are reproducible.
+    `sections` (by default `content.sections`) lets another writer share the pass."""
     _check_every_update(content)
     report = content.report
 
@@ -637,7 +658,7 @@ def write_json(content: ReportContent, out: IO[bytes]) -> None:
         "totals": {seg["status"]: seg["count"] for seg in content.totals.segments},
     }
     out.write(b"{" + dump("report") + b":" + dump(header))
-    write_list("resolutions", content.sections, _json_section)
+    write_list("resolutions", content.sections if sections is None else sections, _json_section)
     write_list("overdue", content.overdue, _mandate_ref_json)
     retirement = content.retirement
     write_list("proposed_for_retirement", retirement or [], _mandate_ref_json)
@@ -695,12 +716,10 @@ def report_files(
             ReportFormat.DOCX,
             io.BytesIO(render_docx(ReportContent(report, on_section=progress(25, 45)))),
         )
-        for fmt, writer, span in (
-            (ReportFormat.CSV, write_csv, (45, 55)),
-            (ReportFormat.JSON, write_json, (55, 65)),
-        ):
-            out = _spooled()
-            writer(ReportContent(report, on_section=progress(*span), every_update=True), out)
+        csv_out, json_out = _spooled(), _spooled()
+        data = ReportContent(report, on_section=progress(45, 65), every_update=True)
+        write_data_files(data, csv_out, json_out)
+        for fmt, out in ((ReportFormat.CSV, csv_out), (ReportFormat.JSON, json_out)):
             out.seek(0)
             yield fmt, out
         pdf = pdf_job.result()

@@ -246,6 +246,29 @@ def test_the_documents_pick_in_the_database_what_every_update_of_the_period_woul
     assert picked["7"] == ([], 0, [])
 
 
+def test_the_csv_and_the_json_share_one_pass_and_are_the_files_written_alone(history, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    alone = {"csv": io.BytesIO(), "json": io.BytesIO()}
+    with CaptureQueriesContext(connection) as apart:
+        renderers.write_csv(ReportContent(report, every_update=True), alone["csv"])
+        renderers.write_json(ReportContent(report, every_update=True), alone["json"])
+    shared = {"csv": io.BytesIO(), "json": io.BytesIO()}
+    with CaptureQueriesContext(connection) as together:
+        content = ReportContent(report, every_update=True)
+        renderers.write_data_files(content, shared["csv"], shared["json"])
+    assert shared["csv"].getvalue() == alone["csv"].getvalue()
+    assert shared["json"].getvalue() == alone["json"].getvalue()
+    assert b"Informed the BLG members." in shared["csv"].getvalue()
+    # The sections' queries ran once, not once per file.
+    walk = [q["sql"] for q in apart.captured_queries if "resolutions_paragraph" in q["sql"]]
+    assert len(together) <= len(apart) - len(walk) // 2
+    with pytest.raises(ValueError, match="every_update"):
+        renderers.write_csv(ReportContent(report), io.BytesIO())
+
+
 def test_past_the_limit_the_documents_count_the_history_and_refer_to_the_json(
     history, media, settings
 ):
