@@ -27,7 +27,7 @@ from reporting import selectors
 from reporting.models import Body, ProgressReport
 from resolutions.models import MandateStatus
 from resolutions.selectors import STATUS_ORDER, StatusSummary
-from resolutions.templatetags.mandates import verb_label
+from resolutions.templatetags.mandates import translated_label, verb_label
 
 #: Words of a paragraph kept as the summary of its mandate in the table.
 SUMMARY_WORDS = 40
@@ -35,8 +35,6 @@ SUMMARY_WORDS = 40
 #: earlier ones are counted there and listed in the history of the period.
 REPORTED_PER_ADDRESSEE = 1
 
-STATUS_LABELS = dict(MandateStatus.choices)
-PARTY_STATUS_LABELS = dict(PartyImplementation.choices)
 REGION_LABELS = dict(Region.choices)
 #: Order of Party statuses in tables: from done to not reported.
 PARTY_STATUS_ORDER = [
@@ -63,7 +61,7 @@ class _StatusLabel:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return translated_label(MandateStatus, self.status)
 
 
 class _Labels(_StatusLabel):
@@ -282,7 +280,7 @@ class HistoryRow(Activity, _Labels):
 
     @property
     def previous_status_label(self) -> str:
-        return STATUS_LABELS[self.previous_status]
+        return translated_label(MandateStatus, self.previous_status)
 
 
 @dataclass(frozen=True)
@@ -300,7 +298,7 @@ class PartyHistoryRow:
 
     @property
     def status_label(self) -> str:
-        return PARTY_STATUS_LABELS[self.status]
+        return translated_label(PartyImplementation, self.status)
 
 
 class Rows:

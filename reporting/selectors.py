@@ -46,6 +46,7 @@ from resolutions.models import (
     ResolutionStatus,
     StatusUpdate,
 )
+from resolutions.templatetags.mandates import translated_label
 
 #: Rows fetched per round trip when streaming.
 CHUNK_SIZE = 2000
@@ -201,7 +202,7 @@ def report_removals(*, old: ProgressReport, new: ProgressReport) -> QuerySet[Rep
 
 def display_symbol(kind: str, symbol: str) -> str:
     """A resolution as cited, from plain values: Resolution 11.10 (Rev.COP14)."""
-    return f"{ResolutionKind(kind).label} {symbol}"
+    return f"{translated_label(ResolutionKind, kind)} {symbol}"
 
 
 def paragraph_label(number: str, parent: str | None, grandparent: str | None = None) -> str:

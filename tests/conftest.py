@@ -203,3 +203,13 @@ def admin(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language: a request with another Accept-Language
+    leaves its language active in the thread, and a later test would format in it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

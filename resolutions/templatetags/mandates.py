@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.db.models.enums import Choices
 from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -14,20 +15,23 @@ from resolutions.models import MandateStatus
 
 register = template.Library()
 
-STATUS_LABELS = dict(MandateStatus.choices)
+#: Choice labels translated, by (choices, language, value): a lazy label is looked up in
+#: the catalogue each time it is shown, a third of a badge's cost, and a report cites
+#: hundreds of thousands of them.
+_TRANSLATED_LABELS: dict[tuple[type[Choices], str | None, str], str] = {}
 
 
-#: Status labels translated, by (language, status): a lazy label is looked up in the
-#: catalogue each time it is shown, a third of a badge's cost.
-_TRANSLATED_LABELS: dict[tuple[str | None, str], str] = {}
+def translated_label(choices: type[Choices], value: str) -> str:
+    """The label of `value` among `choices` in the active language (`value` if none)."""
+    key = (choices, translation.get_language(), value)
+    label = _TRANSLATED_LABELS.get(key)
+    if label is None:
+        label = _TRANSLATED_LABELS[key] = str(dict(choices.choices).get(value, value))
+    return label
 
 
 def _status_label(status: str) -> str:
-    key = (translation.get_language(), status)
-    label = _TRANSLATED_LABELS.get(key)
-    if label is None:
-        label = _TRANSLATED_LABELS[key] = str(STATUS_LABELS.get(status, status))
-    return label
+    return translated_label(MandateStatus, status)
 
 
 @register.simple_tag
