@@ -2,8 +2,11 @@
 `python -m reporting.pdf_runs RUN.html [RUN.html ...]`.
 
 `reporting.renderers.render_pdf` writes each run's HTML to a file and starts
-REPORT_PDF_PROCESSES of these, each given every n-th run. For each run this writes the PDF
-beside its HTML (RUN.pdf) and prints one line of JSON, `{"run": path, "pages": n}`.
+REPORT_PDF_PROCESSES of these, each given every run, longest first. A child takes the next
+run no other child has taken (it claims it by creating RUN.claim, which only one process
+can create) and writes its PDF beside its HTML (RUN.pdf), printing one line of JSON,
+`{"run": path, "pages": n}`: the children share the work as they go, and finish together
+however the runs' lengths differ.
 
 No Django here: a child imports WeasyPrint and this module only, so it starts in well under
 a second. They are plain subprocesses, not multiprocessing, which Celery's prefork workers
@@ -13,6 +16,7 @@ a second. They are plain subprocesses, not multiprocessing, which Celery's prefo
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,10 +30,20 @@ def render_run(html_path: Path) -> int:
     return len(document.pages)
 
 
+def claim(html_path: Path) -> bool:
+    """Whether this process takes the run: the first to create its claim file does."""
+    try:
+        os.close(os.open(html_path.with_suffix(".claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     for name in argv:
-        pages = render_run(Path(name))
-        print(json.dumps({"run": name, "pages": pages}), flush=True)
+        if claim(Path(name)):
+            pages = render_run(Path(name))
+            print(json.dumps({"run": name, "pages": pages}), flush=True)
     return 0
 
 

@@ -158,6 +158,7 @@ class PdfJob:
         self.folder: tempfile.TemporaryDirectory | None = None
         self.children: list[tuple[subprocess.Popen, IO[bytes]]] = []
         self.paths: list[Path] = []
+        self.sizes: dict[Path, int] = {}  # of each run's HTML, to lay out the longest first
         self.stamp: _PageStamp | None = None
         head, found, rest = html.partition("<body>")
         body, _, _ = rest.rpartition("</body>")
@@ -225,11 +226,12 @@ class PdfJob:
 
     def _start_children(self, processes: int) -> None:
         """Each run's HTML to a file, and `processes` children laying them out, each taking
-        every n-th run so that the work is shared evenly; a run's PDF is written beside its
+        the next run not yet taken (`reporting.pdf_runs`); a run's PDF is written beside its
         HTML."""
         folder = Path(self.folder.name)
         for index, run in enumerate(self.runs):
             self.paths.append(folder / f"{index:04d}.html")
+            self.sizes[self.paths[-1]] = len(run)
             self.paths[-1].write_text(
                 f"{self.head}{self.UNNUMBERED}</head>{self.head_end}<body>{run}</body></html>",
                 encoding="utf-8",
@@ -242,9 +244,11 @@ class PdfJob:
         root = Path(__file__).resolve().parent.parent
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}
+        # Every child is given every run, longest first, and takes the next one not yet
+        # taken: they share the work as it goes.
+        runs = [str(path) for path in sorted(self.paths, key=lambda p: -self.sizes.get(p, 0))]
         for number in range(processes):
             log = open(folder / f"child-{number}.log", "wb")  # noqa: SIM115 - closed in close()
-            runs = [str(path) for path in self.paths[number::processes]]
             command = [sys.executable, "-m", "reporting.pdf_runs", *runs]
             # Our own module and our own temporary files: no outside input in the command.
             child = subprocess.Popen(  # noqa: S603  # nosec B603

@@ -123,6 +123,28 @@ def test_a_child_that_fails_fails_the_pdf_with_its_words(monkeypatch):
             job._wait_children()
 
 
+def test_the_children_take_each_run_once_longest_first(monkeypatch, tmp_path):
+    from reporting import pdf_runs
+
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    parts = ["<h2>Section</h2>" + "<p>Words of the section.</p>" * n for n in (5, 40, 20, 10)]
+    html = f"<html><head></head><body>{renderers.PDF_PART_BREAK.join(parts)}</body></html>"
+    with renderers.PdfJob(html, processes=2) as job:
+        commands = [child.args[3:] for child, _ in job.children]
+        job._wait_children()
+        assert len(commands) == 2 and commands[0] == commands[1]
+        sizes = [job.sizes[Path(name)] for name in commands[0]]
+        assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 4
+        assert Path(commands[0][0]) == job.paths[1]  # the longest, second in the document
+        assert all(path.with_suffix(".pdf").exists() for path in job.paths)
+    # A run already claimed is left to the process that claimed it.
+    run = tmp_path / "run.html"
+    run.write_text("<p>One page.</p>", encoding="utf-8")
+    assert pdf_runs.main([str(run)]) == 0 and run.with_suffix(".pdf").exists()
+    run.with_suffix(".pdf").unlink()
+    assert pdf_runs.main([str(run)]) == 0 and not run.with_suffix(".pdf").exists()
+
+
 def test_a_job_given_up_stops_its_children_and_removes_its_files(monkeypatch):
     """As when a report runs out of time while its PDF is being laid out."""
     monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
