@@ -354,7 +354,10 @@ class Sections:
         return bool(self._content.resolutions)
 
     def __iter__(self) -> Iterator[ResolutionSection]:
-        return self._content._walk()
+        content = self._content
+        if content.kept_sections is not None:
+            return content._replay(content.kept_sections)
+        return content._walk()
 
 
 def _line(row: dict[str, Any]) -> MandateLine:
@@ -457,7 +460,8 @@ class ReportContent:
     the caller can record progress. A meeting document needs of the period only what its
     paragraph rows show (`ParagraphRow.reported`), which the database picks; the data files
     list every update of the period per paragraph too (`every_update`), which means
-    reading each of them."""
+    reading each of them. The documents' sections are small (about 17 MiB at `cms` scale):
+    with `keep_sections` the first pass keeps them for the next document's."""
 
     def __init__(
         self,
@@ -465,14 +469,19 @@ class ReportContent:
         *,
         on_section: Callable[[int, int], None] | None = None,
         every_update: bool = False,
+        keep_sections: bool = False,
     ):
         self.report = report
         self.every_update = every_update
+        self.keep_sections = keep_sections
+        #: The sections of the first whole pass, with `keep_sections`: later passes
+        #: (another document of the same report) read them instead of the database.
+        self.kept_sections: list[ResolutionSection] | None = None
         self.meeting = report.meeting
         self.cut_off = report.cut_off
         self.period_start = report.period_start
         self.is_cop = self.meeting.body == Body.COP
-        self._on_section = on_section
+        self.on_section = on_section
 
     @property
     def document_date(self) -> dt.date:
@@ -567,6 +576,12 @@ class ReportContent:
         parties = sum(selectors.parties_by_region(cut_off=self.cut_off).values())
         return shares, counts, parties
 
+    def _replay(self, sections: list[ResolutionSection]) -> Iterator[ResolutionSection]:
+        for done, section in enumerate(sections, start=1):
+            if self.on_section is not None:
+                self.on_section(done, len(sections))
+            yield section
+
     def _walk(self) -> Iterator[ResolutionSection]:
         """Merge the paragraph, mandate and update streams (all in the report's order)
         into one section per resolution."""
@@ -595,6 +610,7 @@ class ReportContent:
             said = selectors.said_counts_in_period(**period)
             evidence = _Stream(selectors.evidence_in_period(**period).iterator(chunk_size=chunk))
         total = len(self.resolutions)
+        kept: list[ResolutionSection] | None = [] if self.keep_sections else None
         for done, resolution in enumerate(self.resolutions, start=1):
             section = ResolutionSection(
                 resolution_id=resolution["pk"],
@@ -662,6 +678,10 @@ class ReportContent:
                 section.parties = PartySection(
                     regions=shares.get(resolution["pk"], []), mandates=party_lines
                 )
-            if self._on_section is not None:
-                self._on_section(done, total)
+            if self.on_section is not None:
+                self.on_section(done, total)
+            if kept is not None:
+                kept.append(section)
             yield section
+        if kept is not None:
+            self.kept_sections = kept

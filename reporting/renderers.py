@@ -711,15 +711,16 @@ def report_files(
             return None
         return lambda done, total: on_progress(start + (end - start) * done // max(total, 1))
 
-    html = render_html(ReportContent(report, on_section=progress(0, 25)))
+    # The HTML's sections are kept for the DOCX: the two documents say the same.
+    documents = ReportContent(report, on_section=progress(0, 25), keep_sections=True)
+    html = render_html(documents)
     yield ReportFormat.HTML, io.BytesIO(html.encode())
     # A long PDF is laid out by child processes while this one writes the other files.
     with PdfJob(html, running_header=report.document_symbol) as pdf_job:
         del html
-        yield (
-            ReportFormat.DOCX,
-            io.BytesIO(render_docx(ReportContent(report, on_section=progress(25, 45)))),
-        )
+        documents.on_section = progress(25, 45)
+        yield ReportFormat.DOCX, io.BytesIO(render_docx(documents))
+        del documents
         csv_out, json_out = _spooled(), _spooled()
         data = ReportContent(report, on_section=progress(45, 65), every_update=True)
         write_data_files(data, csv_out, json_out)

@@ -291,6 +291,28 @@ def test_the_csv_and_the_json_share_one_pass_and_are_the_files_written_alone(his
         renderers.write_csv(ReportContent(report), io.BytesIO())
 
 
+def test_the_docx_reads_the_sections_the_html_kept(history, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report, _ = services.report_request(meeting=history.meeting, user=None, queue=False)
+    content = ReportContent(report, keep_sections=True)
+    html = render_html(content)
+    assert content.kept_sections is not None and len(content.kept_sections) == 1
+    seen = []
+    content.on_section = lambda done, total: seen.append((done, total))
+    with CaptureQueriesContext(connection) as captured:
+        docx = render_docx(content)
+    with CaptureQueriesContext(connection) as alone:
+        assert docx == render_docx(ReportContent(report))
+    # Without the sections' queries (the latest updates are ranked by a window).
+    assert any("ROW_NUMBER" in q["sql"] for q in alone.captured_queries)
+    assert not any("ROW_NUMBER" in q["sql"] for q in captured.captured_queries)
+    assert len(captured) < len(alone)
+    assert seen == [(1, 1)]
+    assert html == render_html(ReportContent(report))
+
+
 def test_past_the_limit_the_documents_count_the_history_and_refer_to_the_json(
     history, media, settings
 ):
