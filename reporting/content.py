@@ -31,7 +31,7 @@ from resolutions.templatetags.mandates import translated_label, verb_label
 
 #: Words of a paragraph kept as the summary of its mandate in the table.
 SUMMARY_WORDS = 40
-#: Updates per addressee shown in the "done in the period" column: the latest. The
+#: Updates of each mandate a paragraph's entry shows of the period: the latest. The
 #: earlier ones are counted there and listed in the history of the period.
 REPORTED_PER_ADDRESSEE = 1
 
@@ -90,7 +90,7 @@ class MandateLine(_Labels):
 
 @dataclass(frozen=True)
 class Activity(_StatusLabel):
-    """One status update of the period, as the "what was done" column shows it."""
+    """One status update of the period, as a paragraph's entry shows it."""
 
     recorded_on: dt.date
     mandate_id: int
@@ -104,6 +104,11 @@ class Activity(_StatusLabel):
     @property
     def changed(self) -> bool:
         return self.previous_status != self.status
+
+    @property
+    def says_something(self) -> bool:
+        """A narrative or a change of status (`selectors.SAYS_SOMETHING` in the database)."""
+        return bool(self.narrative) or self.changed
 
 
 @dataclass
@@ -130,7 +135,7 @@ class ParagraphRow:
     def from_activity(cls, *, activity: list[Activity], **fields: Any) -> ParagraphRow:
         """The row of a paragraph whose every update of the period is at hand, in date
         order: what it shows is picked here, as the database picks it otherwise."""
-        said = [a for a in activity if a.narrative or a.changed]
+        said = [a for a in activity if a.says_something]
         shown: Counter[int] = Counter()
         kept: list[Activity] = []
         for update in reversed(said):

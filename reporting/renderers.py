@@ -531,7 +531,7 @@ def _csv_sections(sections: Iterable[Any], out: IO[bytes]) -> Iterator[Any]:
                         mandate.status,
                         "" if mandate.progress is None else mandate.progress,
                         mandate.due_meeting,
-                        _done_in_period(a for a in own if a.narrative or a.changed),
+                        _done_in_period(a for a in own if a.says_something),
                         " ".join(dict.fromkeys(link for a in own for link in a.links)),
                     ]
                 )
@@ -545,8 +545,6 @@ def write_data_files(content: ReportContent, csv_out: IO[bytes], json_out: IO[by
     _check_every_update(content)
     sections = _csv_sections(content.sections, csv_out)
     write_json(content, json_out, sections=sections)
-    for _ in sections:  # the CSV's end, should the JSON not have asked for it
-        pass
 
 
 def _json_section(section) -> dict[str, Any]:
