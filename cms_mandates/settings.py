@@ -175,8 +175,8 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # statuses of the period one by one up to this many; past it, it gives their number and
 # refers to the report's JSON file, which always holds all of them.
 REPORT_DOCUMENT_HISTORY_ROWS = env.int("REPORT_DOCUMENT_HISTORY_ROWS", default=2000)
-# Processes that lay out a long report's PDF side by side (0: one per CPU the worker may
-# use; 1: in the worker's own process, one run after another).
+# Processes that lay out a long report's PDF side by side, the worker's own included (0:
+# one per CPU the worker may use; 1: only the worker's own, one run after another).
 REPORT_PDF_PROCESSES = env.int("REPORT_PDF_PROCESSES", default=0)
 if not REPORT_SOFT_TIME_LIMIT < REPORT_TIME_LIMIT:
     raise ImproperlyConfigured("REPORT_SOFT_TIME_LIMIT must be less than REPORT_TIME_LIMIT.")

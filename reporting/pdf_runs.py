@@ -1,11 +1,12 @@
-"""Laying out runs of a long document in a process of its own:
+"""Laying out runs of a long document side by side:
 `python -m reporting.pdf_runs RUN.html [RUN.html ...]`.
 
-`reporting.renderers.render_pdf` writes each run's HTML to a file and starts
-REPORT_PDF_PROCESSES of these, each given every run, longest first. A child takes the next
-run no other child has taken (it claims it by creating RUN.claim, which only one process
-can create) and writes its PDF beside its HTML (RUN.pdf), printing one line of JSON,
-`{"run": path, "pages": n}`: the children share the work as they go, and finish together
+`reporting.renderers.PdfJob` writes each run's HTML to a file and starts one of these
+fewer than REPORT_PDF_PROCESSES, each given every run, longest first; the compiling process
+joins them (`lay_out`) once it has written the report's other files. A process takes the
+next run no other has taken (it claims it by creating RUN.claim, which only one process
+can create) and writes its PDF beside its HTML (RUN.pdf); a child prints one line of JSON
+per run, `{"run": path, "pages": n}`. They share the work as they go, and finish together
 however the runs' lengths differ.
 
 No Django here: a child imports WeasyPrint and this module only, so it starts in well under
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -39,11 +41,16 @@ def claim(html_path: Path) -> bool:
     return True
 
 
+def lay_out(paths: list[Path]) -> Iterator[tuple[Path, int]]:
+    """Lay out each of `paths` that no other process has claimed: (path, its pages)."""
+    for path in paths:
+        if claim(path):
+            yield path, render_run(path)
+
+
 def main(argv: list[str]) -> int:
-    for name in argv:
-        if claim(Path(name)):
-            pages = render_run(Path(name))
-            print(json.dumps({"run": name, "pages": pages}), flush=True)
+    for path, pages in lay_out([Path(name) for name in argv]):
+        print(json.dumps({"run": str(path), "pages": pages}), flush=True)
     return 0
 
 

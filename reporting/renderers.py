@@ -9,6 +9,7 @@ version always renders to the same bytes.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import logging
@@ -100,8 +101,8 @@ def _css_string(value: str) -> str:
 
 
 def pdf_processes() -> int:
-    """How many processes lay out a long PDF's runs side by side: REPORT_PDF_PROCESSES, or
-    with 0 (the default) one per CPU this process may use."""
+    """How many processes lay out a long PDF's runs side by side, this one included:
+    REPORT_PDF_PROCESSES, or with 0 (the default) one per CPU this process may use."""
     from django.conf import settings
 
     wanted = settings.REPORT_PDF_PROCESSES
@@ -137,13 +138,16 @@ class PdfJob:
     process), time grows with the length. Each run after the first starts on a new page.
 
     With several processes (`processes`, else `pdf_processes()`) and at least
-    PDF_PARALLEL_MIN_RUNS runs, the runs are laid out side by side in child processes
-    (`reporting.pdf_runs`) that start when the job is made, so the caller can do other
-    work meanwhile. They lay out without page numbers or running header, since a run's
-    first page number depends on the runs before it; both are stamped on every page once
-    the runs are joined (`_PageStamp`), in the font and place of WeasyPrint's own margin
-    boxes. Otherwise `result()` lays out the runs in turn, each numbered from where the
-    previous one ended. Either way every page but the document's first carries
+    PDF_PARALLEL_MIN_RUNS runs, the runs are laid out side by side: all but one of the
+    processes are children (`reporting.pdf_runs`) that start when the job is made, so the
+    caller can do other work meanwhile, and this process takes its share of what is left
+    when `result()` is asked for. (Two children beside a compiling process that also lays
+    out would do the same work on the same cores, and hold a third layout's memory.) They
+    lay out without page numbers or running header, since a run's first page number
+    depends on the runs before it; both are stamped on every page once the runs are
+    joined (`_PageStamp`), in the font and place of WeasyPrint's own margin boxes.
+    Otherwise `result()` lays out the runs in turn, each numbered from where the previous
+    one ended. Either way every page but the document's first carries
     `running_header` (the document symbol) at the top."""
 
     UNNUMBERED = (
@@ -191,6 +195,7 @@ class PdfJob:
         if self.html is not None:
             return HTML(string=self.html).write_pdf()
         if self.stamp is not None:
+            self._lay_out_here()
             self._wait_children()
             return _join_pdfs([path.with_suffix(".pdf") for path in self.paths], stamp=self.stamp)
         folder = Path(self.folder.name)
@@ -225,9 +230,9 @@ class PdfJob:
             self.folder = None
 
     def _start_children(self, processes: int) -> None:
-        """Each run's HTML to a file, and `processes` children laying them out, each taking
-        the next run not yet taken (`reporting.pdf_runs`); a run's PDF is written beside its
-        HTML."""
+        """Each run's HTML to a file, and `processes - 1` children laying them out, each
+        taking the next run not yet taken (`reporting.pdf_runs`); a run's PDF is written
+        beside its HTML. This process is the last of the `processes` (`result()`)."""
         folder = Path(self.folder.name)
         for index, run in enumerate(self.runs):
             self.paths.append(folder / f"{index:04d}.html")
@@ -237,17 +242,35 @@ class PdfJob:
                 encoding="utf-8",
             )
         self.runs = []
-        self._spawn(processes)
+        self._spawn(processes - 1)
 
-    def _spawn(self, processes: int) -> None:
+    def _lay_out_here(self) -> None:
+        """This process's share: the runs no child has taken yet, as they go. What this
+        process already holds is kept from the cyclic garbage collector meanwhile
+        (`gc.freeze`): layout makes millions of short-lived objects, and each full
+        collection would otherwise walk the compiling process's whole heap as well (about
+        a sixth of its layout time at `cms` scale)."""
+        from reporting.pdf_runs import lay_out
+
+        gc.freeze()
+        try:
+            for _path, _pages in lay_out(self._longest_first()):
+                pass
+        finally:
+            gc.unfreeze()
+
+    def _longest_first(self) -> list[Path]:
+        return sorted(self.paths, key=lambda p: -self.sizes.get(p, 0))
+
+    def _spawn(self, children: int) -> None:
         folder = Path(self.folder.name)
         root = Path(__file__).resolve().parent.parent
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}
         # Every child is given every run, longest first, and takes the next one not yet
         # taken: they share the work as it goes.
-        runs = [str(path) for path in sorted(self.paths, key=lambda p: -self.sizes.get(p, 0))]
-        for number in range(processes):
+        runs = [str(path) for path in self._longest_first()]
+        for number in range(children):
             log = open(folder / f"child-{number}.log", "wb")  # noqa: SIM115 - closed in close()
             command = [sys.executable, "-m", "reporting.pdf_runs", *runs]
             # Our own module and our own temporary files: no outside input in the command.

@@ -4,6 +4,7 @@ addressee, and past a limit the annex gives the count and refers to the JSON fil
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
@@ -129,7 +130,8 @@ def test_the_children_take_each_run_once_longest_first(monkeypatch, tmp_path):
     monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
     parts = ["<h2>Section</h2>" + "<p>Words of the section.</p>" * n for n in (5, 40, 20, 10)]
     html = f"<html><head></head><body>{renderers.PDF_PART_BREAK.join(parts)}</body></html>"
-    with renderers.PdfJob(html, processes=2) as job:
+    # Three processes: two children, and this one, which takes no part until `result()`.
+    with renderers.PdfJob(html, processes=3) as job:
         commands = [child.args[3:] for child, _ in job.children]
         job._wait_children()
         assert len(commands) == 2 and commands[0] == commands[1]
@@ -145,10 +147,40 @@ def test_the_children_take_each_run_once_longest_first(monkeypatch, tmp_path):
     assert pdf_runs.main([str(run)]) == 0 and not run.with_suffix(".pdf").exists()
 
 
+def test_the_compiling_process_lays_out_the_runs_no_child_took(monkeypatch):
+    """With two processes one child starts; the compiling process lays out whatever is
+    left when it asks for the result, and the document is whole and numbered."""
+    from reporting import pdf_runs
+
+    monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
+    # No child starts here: this test plays the child's part itself, so what is left is
+    # known.
+    started = []
+    monkeypatch.setattr(renderers.PdfJob, "_spawn", lambda job, children: started.append(children))
+    parts = ["<h2>Section</h2>" + "<p>Words of the section.</p>" * n for n in (5, 60, 20, 10)]
+    html = f"<html><head></head><body>{renderers.PDF_PART_BREAK.join(parts)}</body></html>"
+    with renderers.PdfJob(html, processes=2) as job:
+        assert started == [1] and job.stamp is not None
+        taken = job._longest_first()[0]
+        assert pdf_runs.main([str(taken)]) == 0  # a child took the longest run
+        laid_out_here = []
+        render_run = pdf_runs.render_run
+        monkeypatch.setattr(
+            pdf_runs, "render_run", lambda path: laid_out_here.append(path) or render_run(path)
+        )
+        pdf = pypdf.PdfReader(io.BytesIO(job.result()))
+    assert sorted(laid_out_here) == sorted(set(job.paths) - {taken})
+    assert _page_numbers(pdf) == list(range(1, len(pdf.pages) + 1)) and len(pdf.pages) >= 5
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert text.count("Words of the section.") == 95
+    # What the compiling process holds is back in the garbage collector's care.
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_job_given_up_stops_its_children_and_removes_its_files(monkeypatch):
     """As when a report runs out of time while its PDF is being laid out."""
     monkeypatch.setattr(renderers, "PDF_RUN_CHARS", 1)
-    job = renderers.PdfJob(_long_html(40), processes=2)
+    job = renderers.PdfJob(_long_html(40), processes=3)
     children, folder = [child for child, _ in job.children], Path(job.folder.name)
     assert len(children) == 2 and folder.exists()
     job.close()
