@@ -344,6 +344,12 @@ class _Stream:
             yield self._head
             self._head = next(self._iterator, self._END)
 
+    def drain(self) -> None:
+        """Read what is left, unused."""
+        for _ in self._iterator:
+            pass
+        self._head = self._END
+
 
 class Sections:
     """The per-resolution sections, in order. Sized (so that templates do not copy it
@@ -466,7 +472,11 @@ class ReportContent:
     paragraph rows show (`ParagraphRow.reported`), which the database picks; the data files
     list every update of the period per paragraph too (`every_update`), which means
     reading each of them. The documents' sections are small (about 17 MiB at `cms` scale):
-    with `keep_sections` the first pass keeps them for the next document's."""
+    with `keep_sections` the first pass keeps them for the next document's.
+
+    Those updates are the period's history too, in its order: with `every_update`, a pass
+    over the sections shows each of them, as a `HistoryRow`, to `on_update` (if set), so
+    that a writer can list the history without reading it again."""
 
     def __init__(
         self,
@@ -487,6 +497,7 @@ class ReportContent:
         self.period_start = report.period_start
         self.is_cop = self.meeting.body == Body.COP
         self.on_section = on_section
+        self.on_update: Callable[[HistoryRow], None] | None = None
 
     @property
     def document_date(self) -> dt.date:
@@ -601,9 +612,8 @@ class ReportContent:
         )
         period = {"period_start": self.period_start, "cut_off": self.cut_off}
         if self.every_update:
-            updates = _Stream(
-                selectors.status_updates_in_period(**period).iterator(chunk_size=chunk)
-            )
+            rows = selectors.status_updates_in_period(**period).iterator(chunk_size=chunk)
+            updates = _Stream(rows if self.on_update is None else self._shown(rows, zone))
             said: dict[int, int] = {}
             evidence = _Stream(iter(()))
         else:
@@ -688,5 +698,12 @@ class ReportContent:
             if kept is not None:
                 kept.append(section)
             yield section
+        # Every update reaches `on_update`, one on a paragraph no section showed included.
+        updates.drain()
         if kept is not None:
             self.kept_sections = kept
+
+    def _shown(self, rows: Iterator[dict[str, Any]], zone: dt.tzinfo) -> Iterator[dict[str, Any]]:
+        for row in rows:
+            self.on_update(_history_row(row, zone))
+            yield row

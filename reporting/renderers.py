@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess  # nosec B404 - the PDF's own layout children
 import sys
 import tempfile
@@ -564,10 +565,45 @@ def _csv_sections(sections: Iterable[Any], out: IO[bytes]) -> Iterator[Any]:
 
 def write_data_files(content: ReportContent, csv_out: IO[bytes], json_out: IO[bytes]) -> None:
     """The CSV and the JSON in one pass over the sections: both list every update of the
-    period, which is most of the time of reading them."""
+    period, which is most of the time of reading them. The JSON's history is encoded as
+    the pass shows its updates (`ReportContent.on_update`), into a spooled file copied in
+    its place: the period's updates are read once, not twice."""
     _check_every_update(content)
-    sections = _csv_sections(content.sections, csv_out)
-    write_json(content, json_out, sections=sections)
+    if content.kept_sections is not None:  # a replay of kept sections reads no update
+        write_json(content, json_out, sections=_csv_sections(content.sections, csv_out))
+        return
+    history = _JsonItems()
+    content.on_update = lambda row: history.add(_history_json(row))
+    try:
+        sections = _csv_sections(content.sections, csv_out)
+        write_json(content, json_out, sections=sections, history=history)
+    finally:
+        content.on_update = None
+        history.close()
+
+
+def _dump_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _JsonItems:
+    """The items of a JSON list, encoded as they come into a spooled file, written out
+    later in the form `write_json` gives a list's items."""
+
+    def __init__(self) -> None:
+        self.file = _spooled()
+        self.count = 0
+
+    def add(self, value: Any) -> None:
+        self.file.write((b",\n" if self.count else b"\n") + _dump_json(value))
+        self.count += 1
+
+    def write_to(self, out: IO[bytes]) -> None:
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _json_section(section) -> dict[str, Any]:
@@ -654,17 +690,36 @@ def _mandate_ref_json(m) -> dict[str, Any]:
     }
 
 
+def _history_json(h) -> dict[str, Any]:
+    return {
+        "recorded_on": h.recorded_on.isoformat(),
+        "resolution": h.resolution,
+        "paragraph": h.paragraph,
+        "addressee": h.actor,
+        "verb": h.verb,
+        "previous_status": h.previous_status,
+        "status": h.status,
+        "progress": h.progress,
+        "narrative": h.narrative,
+        "evidence": list(h.links),
+    }
+
+
 def write_json(
-    content: ReportContent, out: IO[bytes], *, sections: Iterable[Any] | None = None
+    content: ReportContent,
+    out: IO[bytes],
+    *,
+    sections: Iterable[Any] | None = None,
+    history: _JsonItems | None = None,
 ) -> None:
     """The report's data as one JSON document, written piece by piece so that no more than
     one section is held at a time. Keys keep a fixed order: the bytes are reproducible.
-    `sections` (by default `content.sections`) lets another writer share the pass."""
+    `sections` (by default `content.sections`) lets another writer share the pass, and
+    `history` (by default read from `content.history`) gives the history's items once the
+    pass has encoded them."""
     _check_every_update(content)
     report = content.report
-
-    def dump(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    dump = _dump_json
 
     def write_list(key: str, items, convert: Callable[[Any], Any], first: bool = False):
         out.write((b"" if first else b",\n") + dump(key) + b":[")
@@ -687,22 +742,12 @@ def write_json(
     write_list("overdue", content.overdue, _mandate_ref_json)
     retirement = content.retirement
     write_list("proposed_for_retirement", retirement or [], _mandate_ref_json)
-    write_list(
-        "history",
-        content.history,
-        lambda h: {
-            "recorded_on": h.recorded_on.isoformat(),
-            "resolution": h.resolution,
-            "paragraph": h.paragraph,
-            "addressee": h.actor,
-            "verb": h.verb,
-            "previous_status": h.previous_status,
-            "status": h.status,
-            "progress": h.progress,
-            "narrative": h.narrative,
-            "evidence": list(h.links),
-        },
-    )
+    if history is None:
+        write_list("history", content.history, _history_json)
+    else:
+        out.write(b",\n" + dump("history") + b":[")
+        history.write_to(out)
+        out.write(b"]")
     write_list(
         "party_history",
         content.party_history,

@@ -316,9 +316,23 @@ def test_the_csv_and_the_json_share_one_pass_and_are_the_files_written_alone(his
     assert shared["csv"].getvalue() == alone["csv"].getvalue()
     assert shared["json"].getvalue() == alone["json"].getvalue()
     assert b"Informed the BLG members." in shared["csv"].getvalue()
-    # The sections' queries ran once, not once per file.
+    # The sections' queries ran once, not once per file, and the period's updates were
+    # read once for the sections and the history alike.
     walk = [q["sql"] for q in apart.captured_queries if "resolutions_paragraph" in q["sql"]]
     assert len(together) <= len(apart) - len(walk) // 2
+
+    def reads_every_update(sql: str) -> bool:  # selectors.status_updates_in_period
+        return all(
+            column in sql
+            for column in (
+                '"resolutions_statusupdate"."narrative"',
+                '"resolutions_statusupdate"."version" ASC',
+            )
+        )
+
+    assert len([q for q in apart.captured_queries if reads_every_update(q["sql"])]) == 3
+    assert len([q for q in together.captured_queries if reads_every_update(q["sql"])]) == 1
+    assert b'"history":[\n{"recorded_on"' in shared["json"].getvalue()
     with pytest.raises(ValueError, match="every_update"):
         renderers.write_csv(ReportContent(report), io.BytesIO())
 
