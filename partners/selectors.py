@@ -48,7 +48,8 @@ def party_obligations(*, party: Party) -> QuerySet[Mandate]:
         Mandate.objects.filter(
             party_mandates_q(party), resolution__status=ResolutionStatus.IN_FORCE
         )
-        .select_related("resolution", "paragraph", "actor")
+        # A sub-paragraph is cited with its parents' numbers: "29 (a) (i)".
+        .select_related("resolution", "paragraph__parent__parent", "actor")
         .annotate(
             party_status=Coalesce(
                 Subquery(latest.values("status")[:1]), Value(PartyImplementation.NOT_REPORTED)
@@ -211,7 +212,7 @@ def party_matrix(*, parties: QuerySet[Party], mandates: QuerySet[Mandate]) -> Ma
     party_list = list(parties)
     mandate_list = list(
         mandates.filter(party_mandates_q())
-        .select_related("resolution", "paragraph", "actor")
+        .select_related("resolution", "paragraph__parent__parent", "actor")
         .order_by("resolution__symbol", "paragraph__order", "position", "id")
     )
     party_ids = {p.pk for p in party_list}

@@ -490,3 +490,85 @@ def test_matrix_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get("/parties/matrix/")
     assert "5 Parties" in response.content.decode()
+
+
+#: The obligation rows as the Party page's template wrote them before
+#: `party_obligation_rows` took them over: the tag must say the same.
+ROWS_AS_THE_TEMPLATE_WROTE_THEM = """{% load i18n l10n mandates %}{% localize off %}
+{% for m in mandates %}
+  <tr id="m{{ m.pk }}" data-mandate="{{ m.pk }}">
+    <td class="num"><a href="{{ mandates_url }}{{ m.pk }}/">{{ m.paragraph.label }}</a></td>
+    <td><span class="verb {{ m.strength }}">{{ m.verb|verb_label }}</span> {{ m.actor.name }}<div class="excerpt">{{ m.paragraph.text|truncatewords:45 }}</div></td>
+    <td class="party-status">
+      {% status_badge m.party_status m.party_status_label %}
+      {% if m.party_as_of %}<div class="meta">{% blocktranslate trimmed with date=m.party_as_of|date:"j M Y" %}as of {{ date }}{% endblocktranslate %}</div>{% endif %}
+      {% if m.party_narrative %}<div class="narrative">{{ m.party_narrative|linebreaksbr }}</div>{% endif %}
+      {% if m.party_version %}<a class="no-print" href="{{ party_url }}mandates/{{ m.pk }}/">{% blocktranslate trimmed count n=m.party_version %}{{ n }} report, with its evidence{% plural %}{{ n }} reports, with their evidence{% endblocktranslate %}</a>{% endif %}
+      {% if can_report %}<a class="button no-print" href="{{ party_url }}mandates/{{ m.pk }}/report/">{% blocktranslate trimmed with label=m.paragraph.label %}Report<span class="visually-hidden"> on paragraph {{ label }}</span>{% endblocktranslate %}</a>{% endif %}
+    </td>
+    <td>{% status_badge m.status %}</td>
+  </tr>
+{% endfor %}{% endlocalize %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_obligation_rows_say_what_the_template_said(
+    seed, party_mandates, focal_point_user, language, django_assert_num_queries
+):
+    import datetime as dt
+    import re
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from partners.selectors import party_page
+    from partners.templatetags.parties import party_obligation_rows
+
+    uz = Party.objects.get(iso2="UZ")
+    first = party_mandates[0]
+    # A mandate on a sub-sub-paragraph, cited "n (a) (i)".
+    item = ParagraphFactory(resolution=seed, parent=first.paragraph, number="a", order=900)
+    sub = ParagraphFactory(resolution=seed, parent=item, number="i", order=901)
+    deep = MandateFactory(paragraph=sub, resolution=seed, actor=first.actor, verb="call_on")
+    for version, narrative in enumerate(["Drafted.", "<b>Plan</b> & steps\nSecond line"]):
+        party_status_record(
+            party=uz,
+            mandate=first,
+            user=focal_point_user,
+            status=PartyImplementation.IN_PROGRESS,
+            narrative=narrative,
+            as_of=dt.date(2026, 2, 3),
+            expected_version=version,
+        )
+    party_status_record(
+        party=uz, mandate=deep, user=focal_point_user, status="implemented", expected_version=0
+    )
+
+    def squeezed(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    with translation.override(language):
+        with django_assert_num_queries(1):
+            mandates = party_page(party=uz).mandates
+        assert deep in mandates and len(mandates) == len(party_mandates) + 1
+        for can_report in (True, False):
+            context = {
+                "mandates": mandates,
+                "party_url": "/parties/uz/",
+                "mandates_url": "/mandates/",
+                "can_report": can_report,
+            }
+            with django_assert_num_queries(0):  # the parents' numbers come with the rows
+                rows = party_obligation_rows(
+                    mandates,
+                    party_url=context["party_url"],
+                    mandates_url=context["mandates_url"],
+                    can_report=can_report,
+                )
+            expected = Template(ROWS_AS_THE_TEMPLATE_WROTE_THEM).render(Context(context))
+            assert squeezed(rows) == squeezed(expected)
+    # What the comparison covers is there.
+    label = f"{first.paragraph.label} (a) (i)"
+    assert f">{label}</a>" in rows and "&lt;b&gt;Plan&lt;/b&gt; &amp; steps<br>Second line" in rows
+    assert ("2 reports" if language == "en" else "2 rapports") in rows
+    assert ("as of 3 Feb 2026" if language == "en" else "au 3 ") in rows
