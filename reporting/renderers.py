@@ -586,6 +586,11 @@ def _dump_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _json_item(value: Any, index: int) -> bytes:
+    """The item at `index` of a JSON list as `write_json` writes it: one to a line."""
+    return (b",\n" if index else b"\n") + _dump_json(value)
+
+
 class _JsonItems:
     """The items of a JSON list, encoded as they come into a spooled file, written out
     later in the form `write_json` gives a list's items."""
@@ -595,7 +600,7 @@ class _JsonItems:
         self.count = 0
 
     def add(self, value: Any) -> None:
-        self.file.write((b",\n" if self.count else b"\n") + _dump_json(value))
+        self.file.write(_json_item(value, self.count))
         self.count += 1
 
     def write_to(self, out: IO[bytes]) -> None:
@@ -719,12 +724,15 @@ def write_json(
     pass has encoded them."""
     _check_every_update(content)
     report = content.report
-    dump = _dump_json
 
     def write_list(key: str, items, convert: Callable[[Any], Any], first: bool = False):
-        out.write((b"" if first else b",\n") + dump(key) + b":[")
-        for index, item in enumerate(items):
-            out.write((b",\n" if index else b"\n") + dump(convert(item)))
+        """A list of `items` (each through `convert`), or of those a `_JsonItems` holds."""
+        out.write((b"" if first else b",\n") + _dump_json(key) + b":[")
+        if isinstance(items, _JsonItems):
+            items.write_to(out)
+        else:
+            for index, item in enumerate(items):
+                out.write(_json_item(convert(item), index))
         out.write(b"]")
 
     header = {
@@ -737,17 +745,12 @@ def write_json(
         "period_start": report.period_start.isoformat() if report.period_start else None,
         "totals": {seg["status"]: seg["count"] for seg in content.totals.segments},
     }
-    out.write(b"{" + dump("report") + b":" + dump(header))
+    out.write(b"{" + _dump_json("report") + b":" + _dump_json(header))
     write_list("resolutions", content.sections if sections is None else sections, _json_section)
     write_list("overdue", content.overdue, _mandate_ref_json)
     retirement = content.retirement
     write_list("proposed_for_retirement", retirement or [], _mandate_ref_json)
-    if history is None:
-        write_list("history", content.history, _history_json)
-    else:
-        out.write(b",\n" + dump("history") + b":[")
-        history.write_to(out)
-        out.write(b"]")
+    write_list("history", content.history if history is None else history, _history_json)
     write_list(
         "party_history",
         content.party_history,
