@@ -105,14 +105,29 @@ class WorkerProcess:
         )
 
     def pool_child(self) -> int:
-        """The pid of the pool process that runs tasks."""
+        """The pid of the pool process that runs tasks. While it starts, the worker also
+        runs short-lived helpers (forked, then exec'd); the pool process is the child that
+        is still a copy of the worker (same command line) a moment after it is seen."""
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
+
+        def copies() -> set[str]:
+            found = set()
+            for pid in path.read_text().split():
+                try:
+                    if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
+                        found.add(pid)
+                except FileNotFoundError:  # it ended between the two reads
+                    pass
+            return found
+
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            children = path.read_text().split()
-            if children:
-                return int(children[0])
-            time.sleep(0.1)
+            seen = copies()
+            time.sleep(0.25)
+            lasting = seen & copies()
+            if len(lasting) == 1:
+                return int(lasting.pop())
         raise AssertionError("the worker started no pool process")
 
     def kill(self) -> None:
@@ -153,14 +168,14 @@ def test_a_worker_killed_mid_report_still_gives_one_complete_report(
     log = tmp_path / "worker.log"
     worker = WorkerProcess(media, log)
     try:
-        child = worker.pool_child()
+        worker.pool_child()
         report, _ = services.report_request(meeting=history.meeting, user=None)
         running = _wait_until_running(report.pk)
         assert running.state == ReportState.RUNNING
         if victim == "pool child":
             # The main process sees its child die: reject_on_worker_lost puts the message
             # back and a fresh child takes the report over.
-            os.kill(child, signal.SIGKILL)
+            os.kill(worker.pool_child(), signal.SIGKILL)
         else:
             worker.kill()
             worker = WorkerProcess(media, log)  # the message is stranded: the sweep re-queues
