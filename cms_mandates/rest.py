@@ -848,6 +848,12 @@ def data_digest(data: Any, media_type: str = "application/json") -> str:
     return hashlib.sha256(f"{media_type}\n{text}".encode()).hexdigest()[:20]
 
 
+def content_digest(content: bytes, media_type: str) -> str:
+    """A short digest of a rendered representation: the same bytes in the same media type,
+    the same digest."""
+    return hashlib.sha256(f"{media_type}\n".encode() + content).hexdigest()[:20]
+
+
 def if_match_tags(request: Request | HttpRequest) -> list[str] | None:
     """The entity tags of `If-Match` as sent (quotes kept), ["*"], or None when the header
     is absent or blank."""
@@ -1115,8 +1121,12 @@ class ApiViewMixin:
             claim.finish(response)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             if isinstance(response, Response) and "ETag" not in response:
+                # The digest of the bytes sent: rendered here rather than after the view,
+                # as Django would (encoding the data a second time only to digest it cost
+                # as much as rendering it).
+                response.render()
                 response["ETag"] = quote_etag(
-                    data_digest(response.data, response.accepted_media_type or "")
+                    content_digest(response.content, response.accepted_media_type or "")
                 )
             return _not_modified(request, response) or response
         return response
