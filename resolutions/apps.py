@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ResolutionsConfig(AppConfig):
     name = "resolutions"
     verbose_name = "Resolutions and mandates"
+
+    def ready(self) -> None:
+        from cms_mandates import db
+
+        db.install()
