@@ -4,12 +4,15 @@ plain data) that runs a fixed number of queries whatever the size of the result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -306,20 +309,115 @@ def mandate_api_rows(
     `pks` is meant to be a page chosen by its sort keys alone, as a subquery
     (`filtered.values("pk")[:51]`): the database then sorts narrow rows and reads the wide
     columns (paragraph texts) of the page's rows only, half the time of sorting whole
-    joined rows at `cms` scale; and plain rows cost a fraction of six model instances."""
-    rows = list(
-        Mandate.objects.filter(pk__in=pks)
-        .order_by(*ordering)
-        .values(*dict.fromkeys([*MANDATE_API_FIELDS, *keys]))
-    )
+    joined rows at `cms` scale; and plain rows cost a fraction of six model instances.
+
+    On PostgreSQL both statements are compiled once (`_page_statement`, `_links_statement`)
+    and only the page's own subquery is compiled per request: compiling the two took a
+    tenth of a page's time."""
+    fields = tuple(dict.fromkeys([*MANDATE_API_FIELDS, *keys]))
+    ordering = tuple(ordering)
+    statement = _page_statement(connection.vendor, ordering, fields)
+    if statement is None:
+        rows = list(Mandate.objects.filter(pk__in=pks).order_by(*ordering).values(*fields))
+    else:
+        # Compiled as Django compiles a subquery: columns the ordering or DISTINCT needs
+        # beyond the id are wrapped away.
+        page = pks.query.clone()
+        page.subquery = True
+        page_sql, page_params = page.get_compiler(connection=connection).as_sql()
+        rows = _dict_rows(statement.sql(page_sql), page_params, fields)
     by_id: dict[int, dict[str, Any]] = {}
     for row in rows:
         row["links"] = []
         by_id[row["id"]] = row
     if by_id:
-        for link in visible_links().filter(mandate_id__in=list(by_id)).values(*LINK_API_FIELDS):
+        links_statement = _links_statement(connection.vendor)
+        if links_statement is None:
+            links = visible_links().filter(mandate_id__in=list(by_id)).values(*LINK_API_FIELDS)
+        else:
+            links = _dict_rows(
+                links_statement.sql("%s"),
+                links_statement.params(list(by_id)),
+                LINK_API_FIELDS,
+            )
+        for link in links:
             by_id[link["mandate_id"]]["links"].append(link)
     return rows
+
+
+#: Where a compiled statement takes its rows: a subquery (the page) or an array (ids).
+_HOLE = "SELECT cms_mandates_statement_hole"
+
+
+def _hole() -> RawSQL:
+    return RawSQL(_HOLE, ())  # noqa: S611 - a constant, filled with compiled SQL only  # nosec B611
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A query's SQL compiled once, around a hole (`_HOLE`) in its `IN (...)`, with the
+    parameters that come before and after the hole."""
+
+    before: str
+    after: str
+    params_before: tuple[Any, ...]
+    params_after: tuple[Any, ...]
+
+    @classmethod
+    def compile(cls, queryset: QuerySet) -> _Statement | None:
+        sql, params = queryset.query.sql_with_params()
+        if sql.count(_HOLE) != 1 or "%%" in sql:
+            return None
+        before, _, after = sql.partition(_HOLE)
+        n = before.count("%s")
+        return cls(before, after, tuple(params[:n]), tuple(params[n:]))
+
+    def sql(self, rows: str) -> str:
+        return f"{self.before}{rows}{self.after}"
+
+    def params(self, *values: Any) -> tuple[Any, ...]:
+        return (*self.params_before, *values, *self.params_after)
+
+
+@functools.lru_cache(maxsize=64)
+def _page_statement(vendor: str, ordering: tuple, fields: tuple[str, ...]) -> _Statement | None:
+    """The page's statement for an ordering (a handful in use: the API's orderings, both
+    ways), PostgreSQL only; the page's subquery goes in the hole. None: compile each
+    time."""
+    if vendor != "postgresql":
+        return None
+    statement = _Statement.compile(
+        Mandate.objects.filter(pk__in=_hole()).order_by(*ordering).values(*fields)
+    )
+    if statement is None or statement.params_before or statement.params_after:
+        return None  # the page's subquery is to bring the only parameters
+    return statement
+
+
+@functools.lru_cache(maxsize=4)
+def _links_statement(vendor: str) -> _Statement | None:
+    """The statement of the shown links of some mandates, their ids as one array
+    parameter, PostgreSQL only. None: compile each time."""
+    if vendor != "postgresql":
+        return None
+    statement = _Statement.compile(
+        visible_links().filter(mandate_id__in=_hole()).values(*LINK_API_FIELDS)
+    )
+    if statement is None or not statement.before.endswith("IN ("):
+        return None
+    # "mandate_id IN (<hole>)" becomes "mandate_id = ANY(%s)".
+    return _Statement(
+        statement.before.removesuffix("IN (") + "= ANY(",
+        statement.after,
+        statement.params_before,
+        statement.params_after,
+    )
+
+
+def _dict_rows(sql: str, params: Iterable[Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, tuple(params))
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def mandate_api_row(mandate: Mandate) -> dict[str, Any]:

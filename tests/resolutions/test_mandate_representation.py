@@ -87,3 +87,55 @@ def _link_every_kind(mandate, user) -> None:
     removed = mandate_link_add(mandate=mandate, user=user, organisation=cites)
     mandate_link_remove(link=removed, user=user)
     assert MandateLink.objects.filter(mandate=mandate, state=LinkState.REJECTED).count() == 1
+
+
+def test_the_compiled_statements_read_what_the_orm_reads(
+    seed, client, secretariat_user, monkeypatch, settings
+):
+    """On PostgreSQL the list's two statements are compiled once and reused
+    (`selectors._page_statement`, `_links_statement`): every page, in every ordering and
+    direction, with filters that add joins, DISTINCT or parameters, holds the rows the
+    ORM's own queries give."""
+    # Far more requests than an anonymous client's rate allows.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+    }
+    mandates = list(selectors.mandates_for_api().order_by("pk"))
+    _link_every_kind(mandates[0], secretariat_user)
+    _link_every_kind(mandates[5], secretariat_user)
+    mandate_status_update(
+        mandate=mandates[5], user=secretariat_user, status="ongoing", expected_version=0
+    )
+    selectors._page_statement.cache_clear()
+    compiled = _every_page(client)
+    assert selectors._page_statement.cache_info().currsize >= 5
+    assert selectors._links_statement.cache_info().currsize == 1
+    assert {m.pk for m in mandates} <= {row["id"] for page in compiled for row in page}
+    assert sum(bool(row["links"]) for page in compiled for row in page) >= 4
+
+    monkeypatch.setattr(selectors, "_page_statement", lambda *args: None)
+    monkeypatch.setattr(selectors, "_links_statement", lambda *args: None)
+    assert _every_page(client) == compiled
+
+
+def _every_page(client) -> list[list[dict]]:
+    """Every page of a few lists, forwards then backwards, as clients read them."""
+    pages = []
+    for query in (
+        "page_size=4",
+        "page_size=4&ordering=-updated",
+        "page_size=3&ordering=due,-status&status=not_started&status=ongoing",
+        "page_size=2&q=cooperation&actor=parties&actor=secretariat",
+        "page_size=5&organisation=ramsar&ordering=-resolution",
+    ):
+        url, previous = f"/api/v1/mandates/?{query}", []
+        while url:
+            body = client.get(url).json()
+            pages.append(body["results"])
+            previous.append(body["previous"])
+            url = body["next"]
+        for url in filter(None, reversed(previous)):
+            pages.append(client.get(url).json()["results"])
+        assert len(pages) > 1
+    return pages
