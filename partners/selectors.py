@@ -38,6 +38,17 @@ def party_mandates_q(party: Party | None = None) -> Q:
     return q
 
 
+#: Columns of the obligations' related rows that no Party page, download or API answer reads.
+_UNSHOWN_COLUMNS = (
+    "resolution__source_text",
+    "paragraph__reading",
+    "paragraph__parent__reading",
+    "paragraph__parent__parent__reading",
+    "actor__aliases",
+    "actor__description",
+)
+
+
 def party_obligations(*, party: Party) -> QuerySet[Mandate]:
     """The mandates of resolutions in force addressed to the Party, each annotated with
     the Party's latest status (`party_status`, `not_reported` before any report),
@@ -50,6 +61,9 @@ def party_obligations(*, party: Party) -> QuerySet[Mandate]:
         )
         # A sub-paragraph is cited with its parents' numbers: "29 (a) (i)".
         .select_related("resolution", "paragraph__parent__parent", "actor")
+        # Not the resolution's whole text (tens of kilobytes, once per row), nor the
+        # importer's readings or the actor's aliases: nothing a Party's pages show.
+        .defer(*_UNSHOWN_COLUMNS)
         .annotate(
             party_status=Coalesce(
                 Subquery(latest.values("status")[:1]), Value(PartyImplementation.NOT_REPORTED)

@@ -181,8 +181,18 @@ def test_party_page_counts_each_mandate_once_by_its_latest_status(
 
 
 def test_party_page_downloads_as_pdf_docx_and_xlsx(seed, party_mandates, focal_point_user, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from docx import Document
     from openpyxl import load_workbook
+
+    # Each download reads the Party and its obligations in a fixed number of queries
+    # (no column a document shows is left behind for a query per row).
+    assert len(party_mandates) > 5
+    for fmt in ("pdf", "docx", "xlsx"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/parties/uz/{fmt}/").status_code == 200
+        assert len(queries) <= 3, [q["sql"][:120] for q in queries]
 
     uz = Party.objects.get(iso2="UZ")
     party_status_record(
