@@ -109,9 +109,10 @@ class WorkerProcess:
         runs short-lived helpers (forked, then exec'd); the pool process is the child that
         is still a copy of the worker (same command line) a moment after it is seen."""
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
 
         def copies() -> set[str]:
+            # Read each time: until the worker has exec'd, it has the test's command line.
+            own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
             found = set()
             for pid in path.read_text().split():
                 try:
