@@ -34,6 +34,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.database import ensure_database  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cms_bench"
 
@@ -53,17 +56,6 @@ def env_for(url: str, media: str) -> dict[str, str]:
         # Reports compile in this process: no broker.
         "REDIS_URL": "",
     }
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(url: str, factor: float, env: dict[str, str]) -> None:
@@ -139,7 +131,6 @@ class TreeMemory:
 
 def measure(meeting_code: str) -> dict:
     """In this process: compile one report and return the figures."""
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms_mandates.settings")
     import django
 

@@ -41,6 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.database import ensure_database  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 
@@ -227,7 +229,9 @@ def django_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
-    """Migrate, generate the data if missing, and return what the load needs."""
+    """Create and migrate the database, generate the data if missing, and return what
+    the load needs."""
+    ensure_database(env["DATABASE_URL"])
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)

@@ -60,3 +60,24 @@ def test_the_floor_serves_the_api_rows_in_the_api_shape(client, secretariat_user
             (x["kind"], x["key"], x["label"], x["title"], x["state"]) for x in ours["links"]
         ] == [(x["kind"], x["key"], x["label"], x["title"], x["state"]) for x in theirs["links"]]
     assert any(row["links"] for row in floor)
+
+
+def test_the_bench_creates_its_database_when_it_is_missing(settings):
+    """`make bench` on a new machine: the database it names does not exist yet."""
+    import uuid
+
+    import psycopg
+
+    from bench.database import ensure_database
+
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    name = f"cms_bench_test_{uuid.uuid4().hex[:8]}"
+    try:
+        ensure_database(f"{server}/{name}")
+        ensure_database(f"{server}/{name}")  # a second time: it is there, nothing to do
+        with psycopg.connect(f"{server}/{name}") as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (name,)
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
