@@ -813,12 +813,39 @@ def _resolve_path(model: type[Model], path: str, queryset: QuerySet) -> tuple[st
 
 class _LiveRates:
     """Read the rate from REST_FRAMEWORK at request time, not once at import, so that a
-    settings change (and a test's override) applies."""
+    settings change (and a test's override) applies; and count in one atomic step where
+    the cache can (Redis: `ResilientRedisCache.window_hit`). DRF's own throttle reads the
+    window, then writes it back: two round trips, and concurrent requests (several
+    workers, threads) overwrite each other's hits, so a busy client gets past its rate.
+    Elsewhere (the in-process cache of `make run`) DRF's own counting stays."""
 
     scope: str
+    _retry_after: float | None = None
+    # Not DRF's "throttle_%(scope)s_%(ident)s": a window is a sorted set, not DRF's pickled
+    # list, and while a deployment replaces the workers, old and new must not read each
+    # other's.
+    cache_format = "throttle-window_%(scope)s_%(ident)s"
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        window_hit = getattr(self.cache, "window_hit", None)
+        if self.rate is None or window_hit is None:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        verdict = window_hit(self.key, self.num_requests, self.duration)
+        if verdict is None:  # Redis unreachable: requests go on, uncounted
+            return True
+        allowed, self._retry_after = verdict
+        return allowed
+
+    def wait(self) -> float | None:
+        if self._retry_after is None:
+            return super().wait()
+        return self._retry_after
 
 
 class AnonymousThrottle(_LiveRates, AnonRateThrottle):

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cms_mandates.rest import MAX_PAGE_SIZE, PROBLEM_TYPES
+from cms_mandates.rest import MAX_PAGE_SIZE, PROBLEM_TYPES, AnonymousThrottle
 from reporting.models import Meeting
 from resolutions.models import Mandate
 from resolutions.services import mandate_status_update
@@ -412,7 +412,7 @@ def test_anonymous_and_signed_in_clients_are_throttled_separately(
         "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "2/minute"},
     }
     other = Client(REMOTE_ADDR="203.0.113.9")
-    cache.delete("throttle_anon_203.0.113.9")
+    cache.delete(AnonymousThrottle.cache_format % {"scope": "anon", "ident": "203.0.113.9"})
     for _ in range(3):
         assert other.get("/api/v1/actors/").status_code == 200
     throttled = other.get("/api/v1/actors/")
@@ -424,7 +424,7 @@ def test_anonymous_and_signed_in_clients_are_throttled_separately(
     assert other.get("/api/v1/actors/", **headers).status_code == 200
     assert other.get("/api/v1/actors/", **headers).status_code == 200
     problem(other.get("/api/v1/actors/", **headers), 429)
-    cache.delete("throttle_anon_203.0.113.9")
+    cache.delete(AnonymousThrottle.cache_format % {"scope": "anon", "ident": "203.0.113.9"})
 
 
 # --- Authentication -----------------------------------------------------------------------
