@@ -460,7 +460,11 @@ class _Links:
                 self.request.build_absolute_uri(reverse(view_name)),
                 "",
             )
-        return f"{base[0]}?{urlencode(query)}"
+        # Ids (the usual case) need no quoting.
+        return f"{base[0]}?" + "&".join(
+            f"{name}={value}" if type(value) is int else urlencode({name: value})
+            for name, value in query.items()
+        )
 
 
 def _links(context: dict[str, Any]) -> _Links:
