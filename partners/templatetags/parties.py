@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django import template
@@ -12,14 +11,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from resolutions.models import Mandate
-from resolutions.templatetags.mandates import escaped, status_badge, verb_label
+from resolutions.templatetags.mandates import (
+    escaped,
+    linebreaks_escaped,
+    status_badge,
+    verb_label,
+)
 
 register = template.Library()
 
 #: Words of a paragraph's text shown under what is asked.
 EXCERPT_WORDS = 45
-
-_NEWLINES = re.compile(r"\r\n|\r")
 
 
 def _sentence(translated: str, **values: object) -> str:
@@ -58,8 +60,7 @@ def party_obligation_rows(
                 )
             cells.append(f'<div class="meta">{date}</div>')
         if m.party_narrative:
-            # As the linebreaksbr filter writes it: newlines normalised, escaped, <br>.
-            narrative = escaped(_NEWLINES.sub("\n", m.party_narrative)).replace("\n", "<br>")
+            narrative = linebreaks_escaped(m.party_narrative)
             cells.append(f'<div class="narrative">{narrative}</div>')
         if m.party_version:
             n = int(m.party_version)
