@@ -21,7 +21,7 @@ def cross_references(text: str, symbols: Mapping[tuple[str, str], object] | None
     plain text."""
     text = str(text or "")
     symbols = symbols or {}
-    html = SafeString()
+    html = SafeString("")
     last = 0
     for citation in references.find_citations(text):
         target = symbols.get((citation.kind, citation.symbol))
