@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -188,10 +189,16 @@ class PartyViewSet(ReadOnlyApiViewSet):
         serializer_class=ObligationSerializer,
     )
     def obligations(self, request: Request, iso2: str | None = None) -> Response:
-        party = self.get_object()
+        self.party = party = self.get_object()
         queryset = self.filter_queryset(selectors.party_obligations(party=party))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def read_page(self, ordered: QuerySet, limit: int, keys: list[str]) -> list | None:
+        """The obligations' page chosen by its sort keys alone (CursorPagination's hook)."""
+        if self.action != "obligations":
+            return None
+        return selectors.party_obligations_page(party=self.party, ordered=ordered, limit=limit)
 
     @extend_schema(
         summary="Record a Party's status",
