@@ -9,6 +9,7 @@ Two run modes share this module and every code path:
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,10 +29,15 @@ VAR_DIR = Path(env.str("VAR_DIR", default="") or BASE_DIR / "var")
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Commands that only read the models and sign nothing: they run without a secret, so that
+# `python manage.py makemigrations --check` works on a bare checkout.
+KEYLESS_COMMANDS = frozenset({"makemigrations"})
+
 # The secret has no production default: without it, only a DEBUG run may start.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    _command = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+    if not DEBUG and _command not in KEYLESS_COMMANDS:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-valid-with-DEBUG-on"  # noqa: S105 - DEBUG only  # nosec B105
 

@@ -51,6 +51,31 @@ def test_check_deploy_is_clean_in_production():
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
+def test_only_makemigrations_runs_without_a_secret_when_debug_is_off(tmp_path):
+    """A bare checkout can check its migrations (`makemigrations --check` signs nothing);
+    anything else without SECRET_KEY and with DEBUG off stops with a clear message."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    env["VAR_DIR"] = str(tmp_path)
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    migrations = manage("makemigrations", "--check", "--dry-run")
+    assert migrations.returncode == 0, migrations.stdout + migrations.stderr
+    assert "No changes detected" in migrations.stdout
+    for args in (("check",), ("migrate", "--noinput")):
+        refused = manage(*args)
+        assert refused.returncode != 0
+        assert "SECRET_KEY must be set when DEBUG is off." in refused.stderr
+
+
 SHOW = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
