@@ -872,7 +872,7 @@ def data_digest(data: Any, media_type: str = "application/json") -> str:
     """A short digest of a representation: the same data in the same media type, the same
     digest on every machine."""
     text = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{media_type}\n{text}".encode()).hexdigest()[:20]
+    return content_digest(text.encode(), media_type)
 
 
 def content_digest(content: bytes, media_type: str) -> str:
