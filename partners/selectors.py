@@ -10,6 +10,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from partners.models import Party, PartyEvidenceFile, PartyImplementation, Party
 from partners.permissions import PARTY_ACTOR_SLUGS, party_actor_slug
 from reporting.selectors import party_participation_by_region, party_statuses_as_of
 from resolutions.models import Mandate, Resolution, ResolutionStatus
+from resolutions.selectors import page_ids
 
 
 def parties_list() -> QuerySet[Party]:
@@ -84,12 +86,14 @@ def party_obligations_page(
 ) -> list[Mandate]:
     """The first `limit` of `ordered` (the Party's obligations, filtered and ordered, as the
     API's cursor pagination has them), annotated as `party_obligations`. The page is
-    chosen by its sort keys alone, in a subquery, and only its own rows are read whole:
-    sorting all of a Party's obligations with their paragraphs' texts (and their parents')
-    took most of a page's time at `cms` scale. One query."""
+    chosen by its sort keys alone, in a subquery (`resolutions.selectors.page_ids`), and
+    only its own rows are read whole: sorting all of a Party's obligations with their
+    paragraphs' texts (and their parents') took most of a page's time at `cms` scale. One
+    query."""
+    sql, params = page_ids(ordered, limit)
     return list(
         party_obligations(party=party)
-        .filter(pk__in=ordered.values("pk")[:limit])
+        .filter(pk__in=RawSQL(sql, params))  # noqa: S611 - compiled by Django  # nosec B611
         .order_by(*ordered.query.order_by)
     )
 

@@ -380,9 +380,7 @@ class MandateViewSet(ReadOnlyApiViewSet):
         instances."""
         if self.format_kwarg:
             return None
-        return selectors.mandate_api_rows(
-            pks=ordered.values("pk")[:limit], ordering=ordered.query.order_by, keys=keys
-        )
+        return selectors.mandate_api_rows(ordered=ordered, limit=limit, keys=keys)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         mandate = self.get_object()

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import OrderBy, RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -300,31 +300,29 @@ LINK_API_FIELDS = (
 
 
 def mandate_api_rows(
-    *, pks: QuerySet, ordering: Iterable[Any], keys: Iterable[str] = ()
+    *, ordered: QuerySet, limit: int, keys: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
     """The API rows (dicts keyed by MANDATE_API_FIELDS and `keys`, plus "links": the
-    shown links as dicts keyed by LINK_API_FIELDS, in display order) of the mandates whose
-    ids `pks` selects, in `ordering`. Two queries.
+    shown links as dicts keyed by LINK_API_FIELDS, in display order) of the first `limit`
+    mandates of `ordered` (filtered and ordered `mandates_for_api`), in its order. Two
+    queries.
 
-    `pks` is meant to be a page chosen by its sort keys alone, as a subquery
-    (`filtered.values("pk")[:51]`): the database then sorts narrow rows and reads the wide
-    columns (paragraph texts) of the page's rows only, half the time of sorting whole
-    joined rows at `cms` scale; and plain rows cost a fraction of six model instances.
+    The page is chosen by its sort keys alone, in a subquery (`page_ids`): the database
+    then sorts narrow rows and reads the wide columns (paragraph texts) of the page's rows
+    only, half the time of sorting whole joined rows at `cms` scale; and plain rows cost a
+    fraction of six model instances.
 
     On PostgreSQL both statements are compiled once (`_page_statement`, `_links_statement`)
     and only the page's own subquery is compiled per request: compiling the two took a
     tenth of a page's time."""
     fields = tuple(dict.fromkeys([*MANDATE_API_FIELDS, *keys]))
-    ordering = tuple(ordering)
+    ordering = tuple(ordered.query.order_by)
     statement = _page_statement(connection.vendor, ordering, fields)
     if statement is None:
-        rows = list(Mandate.objects.filter(pk__in=pks).order_by(*ordering).values(*fields))
+        page = ordered.values("pk")[:limit]
+        rows = list(Mandate.objects.filter(pk__in=page).order_by(*ordering).values(*fields))
     else:
-        # Compiled as Django compiles a subquery: columns the ordering or DISTINCT needs
-        # beyond the id are wrapped away.
-        page = pks.query.clone()
-        page.subquery = True
-        page_sql, page_params = page.get_compiler(connection=connection).as_sql()
+        page_sql, page_params = page_ids(ordered, limit)
         rows = _dict_rows(statement.sql(page_sql), page_params, fields)
     by_id: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -343,6 +341,95 @@ def mandate_api_rows(
         for link in links:
             by_id[link["mandate_id"]]["links"].append(link)
     return rows
+
+
+def page_ids(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple[Any, ...]]:
+    """SQL and parameters of a subquery selecting the ids of the first `limit` mandates of
+    `ordered`, chosen by their sort keys alone (for `IN (...)`: `pk__in=RawSQL(...)`).
+
+    On PostgreSQL, when the order starts with the resolution's symbol (the default order
+    of every mandate list), the page is found by walking the resolutions in that order
+    (`_resolution_walk`); otherwise it is the plain subquery, as Django compiles one."""
+    walk = _resolution_walk(ordered, limit)
+    if walk is not None:
+        return walk
+    page = ordered.values("pk")[:limit].query
+    # Compiled as Django compiles a subquery: columns the ordering or DISTINCT needs beyond
+    # the id are wrapped away.
+    page.subquery = True
+    sql, params = page.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
+
+
+@dataclass(frozen=True)
+class _SortKey:
+    path: str  # lookup path: "resolution__symbol", "pk"
+    descending: bool
+    nulls: str  # "", " NULLS FIRST" or " NULLS LAST", as the ordering has it
+
+    @property
+    def sql(self) -> str:
+        return f"{' DESC' if self.descending else ' ASC'}{self.nulls}"
+
+
+def _sort_keys(order_by: Iterable[Any]) -> list[_SortKey] | None:
+    """A queryset's `order_by` as sort keys; None when a term is not a plain lookup path."""
+    keys = []
+    for term in order_by:
+        if isinstance(term, str) and term and term != "?":
+            keys.append(_SortKey(term.removeprefix("-"), term.startswith("-"), ""))
+        elif isinstance(term, OrderBy) and type(term.expression) is F:
+            nulls = " NULLS FIRST" if term.nulls_first else ""
+            nulls = " NULLS LAST" if term.nulls_last else nulls
+            keys.append(_SortKey(term.expression.name, term.descending, nulls))
+        else:
+            return None
+    return keys
+
+
+#: The resolutions in the page's order, each one's matching mandates beside it. `OFFSET
+#: 0` keeps the lateral subquery as written: without it the planner flattens it back
+#: into one join of every match, sorted whole.
+_WALK_SQL = (
+    'SELECT "cms_page"."cms_id" FROM (SELECT "id", "symbol" FROM "resolutions_resolution" '
+    'ORDER BY "symbol"{direction}) "cms_walk" CROSS JOIN LATERAL ({mandates} OFFSET 0) '
+    '"cms_page" ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s'
+)
+
+
+def _resolution_walk(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple] | None:
+    """The page's ids (as `page_ids`) found by walking the resolutions in symbol order
+    and, for each, its mandates that `ordered` selects, until `limit` are found; None
+    where it does not apply (not PostgreSQL, another first sort key, DISTINCT).
+
+    The plain subquery matches every mandate and sorts them all before it takes the first
+    `limit`. Measured at `cms` scale (10,000 mandates), the first page of the list took
+    6-10 ms that way and 0.5 ms walked; a search that every mandate matches 21-27 ms and
+    10-11 ms. A search that few mandates match costs the same either way (every resolution
+    is looked at). The cursor's conditions stay on the mandates: walking every page of 200,
+    a page took 15 ms on average instead of 20 (search) and 7 instead of 8 (list)."""
+    query = ordered.query
+    if connection.vendor != "postgresql" or ordered.model is not Mandate:
+        return None
+    if query.distinct or query.is_sliced or query.combinator:
+        return None
+    keys = _sort_keys(query.order_by)
+    if not keys or keys[0].path != "resolution__symbol":
+        return None
+    first, rest = keys[0], keys[1:]
+    names = [f"cms_key{i}" for i in range(len(rest))]
+    columns = {name: F(key.path) for name, key in zip(names, rest, strict=True)}
+    mandates = (
+        ordered.order_by()
+        .filter(resolution_id=RawSQL('"cms_walk"."id"', ()))  # nosec B611 - a constant
+        .values(cms_id=F("pk"), **columns)
+    )
+    sql, params = mandates.query.sql_with_params()
+    order = "".join(
+        f', "cms_page"."{name}"{key.sql}' for name, key in zip(names, rest, strict=True)
+    )
+    statement = _WALK_SQL.format(direction=first.sql, mandates=sql, keys=order)
+    return statement, (*params, limit)
 
 
 #: Where a compiled statement takes its rows: a subquery (the page) or an array (ids).

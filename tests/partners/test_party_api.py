@@ -11,9 +11,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Party, PartyStatus
+from partners.selectors import party_obligations
 from resolutions.models import Mandate
 from tests.api_helpers import problem, token_headers
-from tests.factories import MandateFactory, ParagraphFactory, PartyStatusFactory
+from tests.factories import (
+    MandateFactory,
+    ParagraphFactory,
+    PartyStatusFactory,
+    ResolutionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,17 +91,32 @@ def test_obligations_run_a_fixed_number_of_queries(
 def test_obligations_pages_are_chosen_by_their_sort_keys_and_walk_both_ways(
     seed, focal_point_user, client
 ):
-    """The page's rows are picked by their sort keys alone (a narrow subquery), then read
-    whole; walking the pages forwards and back gives every obligation once, in order, as
-    one large page does, with a filter on the Party's own status too."""
+    """The page's rows are picked by their sort keys alone (a narrow subquery, walking the
+    resolutions in symbol order), then read whole; walking the pages forwards and back
+    gives every obligation once, in the order the ORM gives, across resolutions (one with
+    the seed's symbol in another convention), with a filter on the Party's own status too."""
     uz = Party.objects.get(iso2="UZ")
+    parties = Mandate.objects.filter(actor__slug="parties").first().actor
+    for symbol, convention, orders in (
+        ("10.2", "CMS", (5, 1)),
+        (seed.symbol, "CBD", (2, 40)),  # interleaved with the seed's paragraphs
+        ("12.5", "CMS", (3,)),
+    ):
+        resolution = ResolutionFactory(symbol=symbol, convention=convention)
+        for order in orders:
+            paragraph = ParagraphFactory(resolution=resolution, order=order)
+            MandateFactory(paragraph=paragraph, actor=parties)
     mandates = list(Mandate.objects.filter(actor__slug="parties").order_by("paragraph__order"))
     for mandate in mandates[::2]:
         PartyStatusFactory(party=uz, mandate=mandate, status="in_progress")
-    for query in ("", "&party_status=in_progress", "&party_status=not_reported"):
+    obligations = party_obligations(party=uz)
+    for query, status in (("", None), ("&party_status=in_progress", "in_progress")):
+        orm = obligations.filter(party_status=status) if status else obligations
+        expected = list(orm.values_list("pk", flat=True))
+        assert len(expected) > 5
+        assert len({m.resolution_id for m in orm}) > 2
         whole = client.get(f"/api/v1/parties/UZ/obligations/?page_size=200{query}").json()
-        expected = [r["mandate"] for r in whole["results"]]
-        assert len(expected) > 3
+        assert [r["mandate"] for r in whole["results"]] == expected
         walked, url, pages = [], f"/api/v1/parties/UZ/obligations/?page_size=2{query}", []
         while url:
             body = client.get(url).json()
@@ -116,6 +137,7 @@ def test_obligations_pages_are_chosen_by_their_sort_keys_and_walk_both_ways(
     (page,) = [q["sql"] for q in queries.captured_queries if "LIMIT 3" in q["sql"]]
     keys = page[page.index("IN (SELECT") : page.index("LIMIT 3")]
     assert '"text"' in page and '"text"' not in keys and "ORDER BY" in keys
+    assert "CROSS JOIN LATERAL" in keys
 
 
 # --- The write ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ give, for every kind of row and request."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -13,7 +15,7 @@ from resolutions import selectors
 from resolutions.models import Actor
 from resolutions.serializers import MandateSerializer
 from resolutions.services import mandate_status_update
-from tests.factories import MandateFactory, MeetingFactory
+from tests.factories import MandateFactory, MeetingFactory, ParagraphFactory, ResolutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +50,7 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
     assert len(rows) == 2
     # The list's plain rows, as CursorPagination reads a page through MandateViewSet.
     ordered = selectors.mandates_for_api().filter(pk__in=[plain.pk, due.pk])
-    plain_rows = selectors.mandate_api_rows(
-        pks=ordered.values("pk")[:3], ordering=ordered.query.order_by
-    )
+    plain_rows = selectors.mandate_api_rows(ordered=ordered, limit=3)
     assert [row["id"] for row in plain_rows] == [mandate.pk for mandate in rows]
     for mandate, row in zip(rows, plain_rows, strict=True):
         serializer = MandateSerializer(context={"request": request})
@@ -94,8 +94,10 @@ def test_the_compiled_statements_read_what_the_orm_reads(
 ):
     """On PostgreSQL the list's two statements are compiled once and reused
     (`selectors._page_statement`, `_links_statement`): every page, in every ordering and
-    direction, with filters that add joins, DISTINCT or parameters, holds the rows the
-    ORM's own queries give."""
+    direction, with filters that add joins or parameters, holds the rows the ORM's own
+    queries give. So do the pages found by walking the resolutions in symbol order
+    (`selectors.page_ids`), across resolutions and between two that share a symbol in
+    different conventions."""
     # Far more requests than an anonymous client's rate allows.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -107,8 +109,13 @@ def test_the_compiled_statements_read_what_the_orm_reads(
     mandate_status_update(
         mandate=mandates[5], user=secretariat_user, status="ongoing", expected_version=0
     )
+    _other_resolutions(seed)
     selectors._page_statement.cache_clear()
-    compiled = _every_page(client)
+    with CaptureQueriesContext(connection) as queries:
+        compiled = _every_page(client)
+    walks = [q["sql"] for q in queries.captured_queries if "CROSS JOIN LATERAL" in q["sql"]]
+    assert len(walks) > 10
+    assert any('"symbol" DESC' in sql for sql in walks)
     assert selectors._page_statement.cache_info().currsize >= 5
     assert selectors._links_statement.cache_info().currsize == 1
     assert {m.pk for m in mandates} <= {row["id"] for page in compiled for row in page}
@@ -117,6 +124,24 @@ def test_the_compiled_statements_read_what_the_orm_reads(
     monkeypatch.setattr(selectors, "_page_statement", lambda *args: None)
     monkeypatch.setattr(selectors, "_links_statement", lambda *args: None)
     assert _every_page(client) == compiled
+
+
+def _other_resolutions(seed) -> None:
+    """Resolutions before and after the seed in symbol order, and one with the seed's
+    symbol in another convention, its paragraphs' orders among the seed's."""
+    parties, secretariat = Actor.objects.get(slug="parties"), Actor.objects.get(slug="secretariat")
+    for symbol, convention, orders in (
+        ("10.2", "CMS", (5, 1, 3)),
+        (seed.symbol, "CBD", (2, 40, 41)),
+        ("12.5", "CMS", (3, 4)),
+    ):
+        resolution = ResolutionFactory(symbol=symbol, convention=convention)
+        for order in orders:
+            paragraph = ParagraphFactory(
+                resolution=resolution, order=order, text=f"Urges cooperation, step {order};"
+            )
+            MandateFactory(paragraph=paragraph, actor=parties, position=0)
+            MandateFactory(paragraph=paragraph, actor=secretariat, position=1)
 
 
 def _every_page(client) -> list[list[dict]]:
@@ -128,6 +153,8 @@ def _every_page(client) -> list[list[dict]]:
         "page_size=3&ordering=due,-status&status=not_started&status=ongoing",
         "page_size=2&q=cooperation&actor=parties&actor=secretariat",
         "page_size=5&organisation=ramsar&ordering=-resolution",
+        "page_size=4&ordering=-resolution,-actor&q=cooperation",
+        "page_size=3&ordering=resolution,-paragraph&actor=parties",
     ):
         url, previous = f"/api/v1/mandates/?{query}", []
         while url:
