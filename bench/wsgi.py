@@ -2,9 +2,10 @@
 plus bench/urls.py and the query counter) and, under /floor/, the floor: the rows of the
 mandate list's first page from one raw SQL query, as plain JSON of the same shape, with no
 ORM, DRF, middleware or template in between (a mandate's links come from a subquery of the
-same statement). Like the API, it picks the page's rows by their sort keys alone and reads
-the wide columns of those rows only. What the list API costs beyond the floor is the
-framework's share. The floor is never part of the application's URLs."""
+same statement). Like the API, it picks the page's rows by their sort keys alone, walking
+the resolutions in symbol order, and reads the wide columns of those rows only. What the
+list API costs beyond the floor is the framework's share. The floor is never part of the
+application's URLs."""
 
 from __future__ import annotations
 
@@ -47,13 +48,16 @@ JOIN resolutions_actor a ON a.id = m.actor_id
 LEFT JOIN reporting_meeting dm ON dm.id = m.due_meeting_id
 LEFT JOIN resolutions_actor rt ON rt.id = m.report_to_id
 WHERE m.id IN (
-    SELECT pm.id
-    FROM resolutions_mandate pm
-    JOIN resolutions_resolution pr ON pr.id = pm.resolution_id
-    JOIN resolutions_paragraph pp ON pp.id = pm.paragraph_id
-    JOIN resolutions_actor pa ON pa.id = pm.actor_id
-    WHERE (%(actor)s::text IS NULL OR pa.slug = %(actor)s)
-    ORDER BY pr.symbol, pp."order", pm.position, pa."order", pm.id
+    SELECT page.id
+    FROM (SELECT id, symbol FROM resolutions_resolution ORDER BY symbol) pr
+    CROSS JOIN LATERAL (
+        SELECT pm.id, pp."order", pm.position, pa."order" AS actor_order
+        FROM resolutions_mandate pm
+        JOIN resolutions_paragraph pp ON pp.id = pm.paragraph_id
+        JOIN resolutions_actor pa ON pa.id = pm.actor_id
+        WHERE pm.resolution_id = pr.id AND (%(actor)s::text IS NULL OR pa.slug = %(actor)s)
+        OFFSET 0) page
+    ORDER BY pr.symbol, page."order", page.position, page.actor_order, page.id
     LIMIT %(limit)s)
 ORDER BY r.symbol, p."order", m.position, a."order", m.id
 """
