@@ -317,7 +317,9 @@ def mandate_api_rows(
     tenth of a page's time."""
     fields = tuple(dict.fromkeys([*MANDATE_API_FIELDS, *keys]))
     ordering = tuple(ordered.query.order_by)
-    statement = _page_statement(connection.vendor, ordering, fields)
+    keys = _sort_keys(ordering)
+    # Keyed by plain sort keys: hashing the ordering's expressions cost more than a lookup.
+    statement = None if keys is None else _page_statement(connection.vendor, tuple(keys), fields)
     if statement is None:
         page = ordered.values("pk")[:limit]
         rows = list(Mandate.objects.filter(pk__in=page).order_by(*ordering).values(*fields))
@@ -371,6 +373,15 @@ class _SortKey:
     def sql(self) -> str:
         return f"{' DESC' if self.descending else ' ASC'}{self.nulls}"
 
+    @property
+    def expression(self) -> OrderBy:
+        return OrderBy(
+            F(self.path),
+            descending=self.descending,
+            nulls_first=True if self.nulls == " NULLS FIRST" else None,
+            nulls_last=True if self.nulls == " NULLS LAST" else None,
+        )
+
 
 def _sort_keys(order_by: Iterable[Any]) -> list[_SortKey] | None:
     """A queryset's `order_by` as sort keys; None when a term is not a plain lookup path."""
@@ -391,9 +402,9 @@ def _sort_keys(order_by: Iterable[Any]) -> list[_SortKey] | None:
 #: 0` keeps the lateral subquery as written: without it the planner flattens it back
 #: into one join of every match, sorted whole.
 _WALK_SQL = (
-    'SELECT "cms_page"."cms_id" FROM (SELECT "id", "symbol" FROM "resolutions_resolution" '
+    'SELECT "cms_page"."c0" FROM (SELECT "id", "symbol" FROM "resolutions_resolution" '
     'ORDER BY "symbol"{direction}) "cms_walk" CROSS JOIN LATERAL ({mandates} OFFSET 0) '
-    '"cms_page" ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s'
+    '"cms_page"({columns}) ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s'
 )
 
 
@@ -417,18 +428,20 @@ def _resolution_walk(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple
     if not keys or keys[0].path != "resolution__symbol":
         return None
     first, rest = keys[0], keys[1:]
-    names = [f"cms_key{i}" for i in range(len(rest))]
-    columns = {name: F(key.path) for name, key in zip(names, rest, strict=True)}
-    mandates = (
-        ordered.order_by()
-        .filter(resolution_id=RawSQL('"cms_walk"."id"', ()))  # nosec B611 - a constant
-        .values(cms_id=F("pk"), **columns)
+    # One clone, changed in place: the queryset methods would clone it three times.
+    mandates = query.chain()
+    mandates.clear_ordering(force=True)
+    mandates.add_q(Q(resolution_id=RawSQL('"cms_walk"."id"', ())))  # nosec B611 - a constant
+    columns = list(dict.fromkeys(["pk", *(key.path for key in rest)]))
+    mandates.set_values(columns)
+    sql, params = mandates.sql_with_params()
+    order = "".join(f', "cms_page"."c{columns.index(key.path)}"{key.sql}' for key in rest)
+    statement = _WALK_SQL.format(
+        direction=first.sql,
+        mandates=sql,
+        columns=", ".join(f'"c{i}"' for i in range(len(columns))),
+        keys=order,
     )
-    sql, params = mandates.query.sql_with_params()
-    order = "".join(
-        f', "cms_page"."{name}"{key.sql}' for name, key in zip(names, rest, strict=True)
-    )
-    statement = _WALK_SQL.format(direction=first.sql, mandates=sql, keys=order)
     return statement, (*params, limit)
 
 
@@ -467,12 +480,15 @@ class _Statement:
 
 
 @functools.lru_cache(maxsize=64)
-def _page_statement(vendor: str, ordering: tuple, fields: tuple[str, ...]) -> _Statement | None:
+def _page_statement(
+    vendor: str, keys: tuple[_SortKey, ...], fields: tuple[str, ...]
+) -> _Statement | None:
     """The page's statement for an ordering (a handful in use: the API's orderings, both
     ways), PostgreSQL only; the page's subquery goes in the hole. None: compile each
     time."""
     if vendor != "postgresql":
         return None
+    ordering = [key.expression for key in keys]
     statement = _Statement.compile(
         Mandate.objects.filter(pk__in=_hole()).order_by(*ordering).values(*fields)
     )

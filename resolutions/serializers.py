@@ -9,11 +9,12 @@ Every resource has `url` (itself in the API) and, where the site has a page for 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -448,7 +449,7 @@ class _Links:
     def url(self, view_name: str, key: Any) -> str:
         template = self.templates.get(view_name)
         if template is None:
-            path = reverse(view_name, args=[self.MARK])
+            path = _reversed(view_name, get_script_prefix(), self.MARK)
             before, _, after = self.request.build_absolute_uri(path).rpartition(self.MARK)
             template = self.templates[view_name] = (before, after)
         return f"{template[0]}{key}{template[1]}"
@@ -456,15 +457,21 @@ class _Links:
     def list_url(self, view_name: str, **query: Any) -> str:
         base = self.templates.get(view_name)
         if base is None:
-            base = self.templates[view_name] = (
-                self.request.build_absolute_uri(reverse(view_name)),
-                "",
-            )
+            path = _reversed(view_name, get_script_prefix())
+            base = self.templates[view_name] = (self.request.build_absolute_uri(path), "")
         # Ids (the usual case) need no quoting.
         return f"{base[0]}?" + "&".join(
             f"{name}={value}" if type(value) is int else urlencode({name: value})
             for name, value in query.items()
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(view_name: str, prefix: str, *args: str) -> str:
+    """`reverse(view_name, args=args)` under the script prefix `prefix` (part of the key:
+    reverse() reads it), worked out once per process: a page's representations ask for
+    the same handful of addresses on every request."""
+    return reverse(view_name, args=list(args) or None)
 
 
 def _links(context: dict[str, Any]) -> _Links:
