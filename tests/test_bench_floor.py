@@ -81,3 +81,32 @@ def test_the_bench_creates_its_database_when_it_is_missing(settings):
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def test_the_cpu_harness_reports_each_path(settings):
+    """`bench/cpu.py` serves the paths in one process and prints a row of CPU times for
+    each; a path that does not answer 200 stops it with the status."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, str(root / "bench" / "cpu.py"), "--database-url", url]
+    command += ["--requests", "4", "--turns", "2", "--warmup", "1"]
+    done = subprocess.run(
+        [*command, "/api/v1/", "/floor/mandates/?page_size=2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| /")]
+    assert [row.split(" | ")[0] for row in rows] == ["| /api/v1/", "| /floor/mandates/?page_size=2"]
+    assert all(float(cell) >= 0 for row in rows for cell in row.strip("|").split("|")[1:])
+    missing = subprocess.run(
+        [*command, "/api/v1/no-such-thing/"], capture_output=True, text=True, timeout=120
+    )
+    assert missing.returncode != 0 and "404" in missing.stderr
