@@ -224,10 +224,12 @@ def mandates_for_actor(*, actor: Actor) -> QuerySet[Mandate]:
 
 
 def mandates_list() -> QuerySet[Mandate]:
-    """The base queryset of every mandate list (pages and API), related rows joined."""
+    """The base queryset of every mandate list (pages and API), related rows joined. The
+    id ends the order, so that pages split by position neither repeat nor skip a row
+    (two conventions' resolutions may share a symbol and paragraph orders)."""
     return Mandate.objects.select_related(
         "resolution", "paragraph__parent", "actor", "due_meeting", "report_to"
-    ).order_by("resolution__symbol", "paragraph__order", "position", "actor__order")
+    ).order_by("resolution__symbol", "paragraph__order", "position", "actor__order", "pk")
 
 
 #: A mandate row of the API list, by lookup path: what MandateSerializer represents.
@@ -264,6 +266,35 @@ MANDATE_API_FIELDS = (
 _MANDATE_API_COLUMNS = tuple(
     f for f in MANDATE_API_FIELDS if f not in {"resolution_id", "paragraph_id"}
 )
+
+
+class PickedPages:
+    """`mandates` (a filtered, ordered `mandates_list`) for Django's Paginator: counted by
+    COUNT(*), each page's rows chosen by their sort keys alone (`page_ids`) and only
+    those read whole, with their related rows. At `cms` scale the page's statement took
+    30-37 ms for the first page of the list when it sorted every mandate with its
+    paragraph's text, 55-59 ms for the hundredth; picked, 6 and 10-11 ms."""
+
+    #: What Paginator asks of a queryset before it warns of an unordered one.
+    ordered = True
+
+    def __init__(self, mandates: QuerySet[Mandate]) -> None:
+        self.mandates = mandates
+
+    def count(self) -> int:
+        return self.mandates.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Mandate]:
+        start = index.start or 0
+        sql, params = page_ids(self.mandates, index.stop - start, start)
+        return list(
+            mandates_list()
+            .filter(pk__in=RawSQL(sql, params))  # noqa: S611 - compiled by Django  # nosec B611
+            .order_by(*self.mandates.query.order_by)
+        )
 
 
 def mandates_for_api() -> QuerySet[Mandate]:
@@ -345,17 +376,20 @@ def mandate_api_rows(
     return rows
 
 
-def page_ids(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple[Any, ...]]:
-    """SQL and parameters of a subquery selecting the ids of the first `limit` mandates of
-    `ordered`, chosen by their sort keys alone (for `IN (...)`: `pk__in=RawSQL(...)`).
+def page_ids(
+    ordered: QuerySet[Mandate], limit: int, offset: int = 0
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL and parameters of a subquery selecting the ids of `limit` mandates of `ordered`
+    after the first `offset`, chosen by their sort keys alone (for `IN (...)`:
+    `pk__in=RawSQL(...)`).
 
     On PostgreSQL, when the order starts with the resolution's symbol (the default order
     of every mandate list), the page is found by walking the resolutions in that order
     (`_resolution_walk`); otherwise it is the plain subquery, as Django compiles one."""
-    walk = _resolution_walk(ordered, limit)
+    walk = _resolution_walk(ordered, limit, offset)
     if walk is not None:
         return walk
-    page = ordered.values("pk")[:limit].query
+    page = ordered.values("pk")[offset : offset + limit].query
     # Compiled as Django compiles a subquery: columns the ordering or DISTINCT needs beyond
     # the id are wrapped away.
     page.subquery = True
@@ -404,11 +438,13 @@ def _sort_keys(order_by: Iterable[Any]) -> list[_SortKey] | None:
 _WALK_SQL = (
     'SELECT "cms_page"."c0" FROM (SELECT "id", "symbol" FROM "resolutions_resolution" '
     'ORDER BY "symbol"{direction}) "cms_walk" CROSS JOIN LATERAL ({mandates} OFFSET 0) '
-    '"cms_page"({columns}) ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s'
+    '"cms_page"({columns}) ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s OFFSET %s'
 )
 
 
-def _resolution_walk(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple] | None:
+def _resolution_walk(
+    ordered: QuerySet[Mandate], limit: int, offset: int = 0
+) -> tuple[str, tuple] | None:
     """The page's ids (as `page_ids`) found by walking the resolutions in symbol order
     and, for each, its mandates that `ordered` selects, until `limit` are found; None
     where it does not apply (not PostgreSQL, another first sort key, DISTINCT).
@@ -442,7 +478,7 @@ def _resolution_walk(ordered: QuerySet[Mandate], limit: int) -> tuple[str, tuple
         columns=", ".join(f'"c{i}"' for i in range(len(columns))),
         keys=order,
     )
-    return statement, (*params, limit)
+    return statement, (*params, limit, offset)
 
 
 #: Where a compiled statement takes its rows: a subquery (the page) or an array (ids).

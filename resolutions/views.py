@@ -259,9 +259,8 @@ def _mandate_list_context(
 ) -> dict[str, object]:
     filterset = MandateFilter(params, queryset=selectors.mandates_list(), request=request)
     valid = filterset.is_valid()
-    page = Paginator(filterset.qs if valid else Mandate.objects.none(), LIST_PAGE_SIZE).get_page(
-        params.get("page")
-    )
+    mandates = selectors.PickedPages(filterset.qs) if valid else Mandate.objects.none()
+    page = Paginator(mandates, LIST_PAGE_SIZE).get_page(params.get("page"))
     filter_errors = [
         {
             "label": filterset.form[name].label or name,

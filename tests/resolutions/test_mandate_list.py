@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reporting.models import Meeting
+from resolutions import selectors
 from resolutions.models import Mandate
 from resolutions.services import mandate_status_update
-from tests.factories import MandateFactory, ParagraphFactory, ResolutionFactory
+from tests.factories import ActorFactory, MandateFactory, ParagraphFactory, ResolutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +164,36 @@ def test_pages_split_the_list_without_overlap(client, seed):
     # A page number out of range or not a number shows a page rather than an error.
     assert client.get(LIST, {"page": "many"}).status_code == 200
     assert listed(client.get(LIST, {"page": 99})) == listed(client.get(LIST, {"page": 2}))
+
+
+def test_every_page_holds_the_orms_rows_in_its_order(client, seed):
+    """Each page's rows are picked by their sort keys alone (walking the resolutions in
+    symbol order when the order starts with the symbol) and read whole: page after page,
+    in either direction, filtered or not, the list is the ORM's, across resolutions
+    before and after the seed's and one with its symbol in another convention."""
+    for symbol, convention, orders in (("10.2", "CMS", (7, 1)), (seed.symbol, "CBD", (2, 9))):
+        resolution = ResolutionFactory(symbol=symbol, convention=convention)
+        for order in orders:
+            paragraph = ParagraphFactory(resolution=resolution, order=order)
+            for position in range(12):
+                MandateFactory(paragraph=paragraph, position=position, actor=ActorFactory())
+    orm = selectors.mandates_list()
+    for query, expected in (
+        ({}, orm),
+        ({"ordering": "-resolution"}, orm.order_by("-resolution__symbol", "pk")),
+        ({"ordering": "-status"}, orm.order_by("-status", "pk")),
+        ({"q": "Secretariat", "ordering": "actor"}, orm.order_by("actor__order", "pk")),
+    ):
+        if "q" in query:
+            expected = expected.filter(paragraph__text__icontains="Secretariat")
+        expected = list(expected.values_list("pk", flat=True))
+        assert 50 < len(expected) <= 100
+        pages = [listed(client.get(LIST, {**query, "page": n})) for n in (1, 2)]
+        assert [pk for page in pages for pk in page] == expected, query
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST, {"page": 2})
+    (page,) = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    assert "CROSS JOIN LATERAL" in page and "LIMIT 46 OFFSET 50)" in page
 
 
 def test_htmx_gets_just_the_results_fragment(client, seed):
