@@ -10,7 +10,6 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,7 +18,7 @@ from partners.models import Party, PartyEvidenceFile, PartyImplementation, Party
 from partners.permissions import PARTY_ACTOR_SLUGS, party_actor_slug
 from reporting.selectors import party_participation_by_region, party_statuses_as_of
 from resolutions.models import Mandate, Resolution, ResolutionStatus
-from resolutions.selectors import page_ids
+from resolutions.selectors import page_of
 
 
 def parties_list() -> QuerySet[Party]:
@@ -86,16 +85,11 @@ def party_obligations_page(
 ) -> list[Mandate]:
     """The first `limit` of `ordered` (the Party's obligations, filtered and ordered, as the
     API's cursor pagination has them), annotated as `party_obligations`. The page is
-    chosen by its sort keys alone, in a subquery (`resolutions.selectors.page_ids`), and
+    chosen by its sort keys alone, in a subquery (`resolutions.selectors.page_of`), and
     only its own rows are read whole: sorting all of a Party's obligations with their
     paragraphs' texts (and their parents') took most of a page's time at `cms` scale. One
     query."""
-    sql, params = page_ids(ordered, limit)
-    return list(
-        party_obligations(party=party)
-        .filter(pk__in=RawSQL(sql, params))  # noqa: S611 - compiled by Django  # nosec B611
-        .order_by(*ordered.query.order_by)
-    )
+    return list(page_of(party_obligations(party=party), ordered, limit))
 
 
 def party_status_history(*, party: Party, mandate: Mandate | None = None) -> QuerySet[PartyStatus]:

@@ -289,12 +289,7 @@ class PickedPages:
 
     def __getitem__(self, index: slice) -> list[Mandate]:
         start = index.start or 0
-        sql, params = page_ids(self.mandates, index.stop - start, start)
-        return list(
-            mandates_list()
-            .filter(pk__in=RawSQL(sql, params))  # noqa: S611 - compiled by Django  # nosec B611
-            .order_by(*self.mandates.query.order_by)
-        )
+        return list(page_of(mandates_list(), self.mandates, index.stop - start, start))
 
 
 def mandates_for_api() -> QuerySet[Mandate]:
@@ -348,9 +343,11 @@ def mandate_api_rows(
     tenth of a page's time."""
     fields = tuple(dict.fromkeys([*MANDATE_API_FIELDS, *keys]))
     ordering = tuple(ordered.query.order_by)
-    keys = _sort_keys(ordering)
+    sort_keys = _sort_keys(ordering)
     # Keyed by plain sort keys: hashing the ordering's expressions cost more than a lookup.
-    statement = None if keys is None else _page_statement(connection.vendor, tuple(keys), fields)
+    statement = (
+        None if sort_keys is None else _page_statement(connection.vendor, tuple(sort_keys), fields)
+    )
     if statement is None:
         page = ordered.values("pk")[:limit]
         rows = list(Mandate.objects.filter(pk__in=page).order_by(*ordering).values(*fields))
@@ -395,6 +392,17 @@ def page_ids(
     page.subquery = True
     sql, params = page.get_compiler(connection=connection).as_sql()
     return sql, tuple(params)
+
+
+def page_of(
+    rows: QuerySet[Mandate], ordered: QuerySet[Mandate], limit: int, offset: int = 0
+) -> QuerySet[Mandate]:
+    """`rows` (the page's whole rows: related rows joined, annotations) narrowed to the
+    page of `ordered` that `page_ids` picks, in `ordered`'s order."""
+    sql, params = page_ids(ordered, limit, offset)
+    return rows.filter(pk__in=RawSQL(sql, params)).order_by(  # noqa: S611  # nosec B611
+        *ordered.query.order_by
+    )
 
 
 @dataclass(frozen=True)
