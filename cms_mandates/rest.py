@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -1039,11 +1040,11 @@ class FilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset
-        present = set(request.query_params)
+        present = request.query_params.keys()
         named = {
             name
-            for name, declared in filterset_class.base_filters.items()
-            if _param_names(name, declared.field) & present
+            for name, params in _filter_params(filterset_class).by_filter.items()
+            if not params.isdisjoint(present)
         }
         if not named:
             return queryset
@@ -1054,29 +1055,40 @@ class FilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-def _param_names(name: str, field: forms.Field) -> set[str]:
+def _param_names(name: str, field: forms.Field) -> frozenset[str]:
     """The query parameters of the filter `name` with form field `field`."""
     suffixes = getattr(field.widget, "suffixes", None)
     widget_names = getattr(field.widget, "widgets_names", None)
     if suffixes:
-        return {f"{name}_{s}" if s else name for s in suffixes}
+        return frozenset(f"{name}_{s}" if s else name for s in suffixes)
     if widget_names:
-        return {f"{name}{s}" for s in widget_names}
-    return {name}
+        return frozenset(f"{name}{s}" for s in widget_names)
+    return frozenset({name})
 
 
-def _filter_param_names(filterset_class: type | None) -> tuple[set[str], set[str]]:
-    """(every query parameter a FilterSet reads, those that take several values)."""
+@dataclass(frozen=True)
+class _FilterParams:
+    by_filter: dict[str, frozenset[str]]  # the query parameters of each filter
+    names: frozenset[str]  # every query parameter the FilterSet reads
+    multiple: frozenset[str]  # those that take several values
+
+
+@functools.cache
+def _filter_params(filterset_class: type | None) -> _FilterParams:
+    """The query parameters of a FilterSet, worked out once per class (every list request
+    checks its parameters against them)."""
     if filterset_class is None:
-        return set(), set()
-    names: set[str] = set()
-    multiple: set[str] = set()
-    for name, declared in filterset_class.base_filters.items():
-        field = declared.field
-        names |= _param_names(name, field)
-        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
-            multiple.add(name)
-    return names, multiple
+        return _FilterParams({}, frozenset(), frozenset())
+    by_filter = {
+        name: _param_names(name, declared.field)
+        for name, declared in filterset_class.base_filters.items()
+    }
+    multiple = frozenset(
+        name
+        for name, declared in filterset_class.base_filters.items()
+        if isinstance(declared.field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+    )
+    return _FilterParams(by_filter, frozenset().union(*by_filter.values()), multiple)
 
 
 class ApiViewMixin:
@@ -1097,15 +1109,16 @@ class ApiViewMixin:
             return renderers
         return [r for r in renderers if not isinstance(r, CSVRenderer)] or renderers
 
-    def allowed_query_params(self) -> tuple[set[str], set[str]]:
+    def allowed_query_params(self) -> tuple[set[str], frozenset[str]]:
         """(names accepted, names that may repeat)."""
         allowed = {api_settings.URL_FORMAT_OVERRIDE, *self.extra_query_params}
-        multiple: set[str] = set()
+        multiple: frozenset[str] = frozenset()
         if self.is_list_action():
             paginator = getattr(self, "paginator", None)
             allowed |= set(getattr(paginator, "query_params", ()))
-            names, multiple = _filter_param_names(getattr(self, "filterset_class", None))
-            allowed |= names
+            params = _filter_params(getattr(self, "filterset_class", None))
+            allowed |= params.names
+            multiple = params.multiple
         return allowed, multiple
 
     def check_query_params(self, request: Request) -> None:

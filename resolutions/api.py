@@ -369,10 +369,10 @@ class MandateViewSet(ReadOnlyApiViewSet):
     filterset_class = MandateFilter
 
     def get_queryset(self):
-        mandates = selectors.mandates_for_api()
         if self.action == "list" and not self.format_kwarg:
-            return mandates  # the page is read as rows, with their links (`read_page`)
-        return mandates.prefetch_related(selectors.links_prefetch())
+            # The page is read as rows, with their links (`read_page`).
+            return selectors.mandates_for_api_rows()
+        return selectors.mandates_for_api().prefetch_related(selectors.links_prefetch())
 
     def read_page(self, ordered: QuerySet, limit: int, keys: list[str]) -> list | None:
         """The page as plain rows, chosen by its sort keys alone (CursorPagination's

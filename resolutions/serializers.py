@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -281,6 +281,17 @@ class MandateLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MandateListSerializer(serializers.ListSerializer):
+    """A page of mandates: each row built by the one function `_Links.mandate`, looked up
+    once for the page rather than once a row."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        if self.context.get("format"):
+            return super().to_representation(data)
+        build, as_row = _links(self.context).mandate, selectors.mandate_api_row
+        return [build(row if isinstance(row, Mapping) else as_row(row)) for row in data]
+
+
 class MandateSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-mandate-detail")
     html_url = PageUrlField()
@@ -340,67 +351,17 @@ class MandateSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = MandateListSerializer
 
     def to_representation(self, instance: Mandate | Mapping[str, Any]) -> dict[str, Any]:
         """The same representation as the declared fields give (a test compares them),
-        built directly from a row of `selectors.mandate_api_rows` (the list) or from a
-        Mandate (one mandate): a page of 50 would otherwise resolve 300 URLs and walk
-        1,500 field objects. Addresses come from per-request templates (`_links`)."""
+        built directly (`_Links.mandate`) from a row of `selectors.mandate_api_rows` (the
+        list) or from a Mandate (one mandate): a page of 50 would otherwise resolve 300
+        URLs and walk 1,500 field objects."""
         if self.context.get("format"):  # /api/v1/mandates.json: suffixed links, rare
             return super().to_representation(instance)
         row = instance if isinstance(instance, Mapping) else selectors.mandate_api_row(instance)
-        links = _links(self.context)
-        stamp, today = links.stamp, links.today
-        pk, resolution_pk, paragraph_pk, actor = (
-            row["id"],
-            row["resolution_id"],
-            row["paragraph_id"],
-            row["actor__slug"],
-        )
-        return {
-            "id": pk,
-            "url": links.url("api-mandate-detail", pk),
-            "html_url": links.url("resolutions:mandate-detail", pk),
-            "resolution": {
-                "id": resolution_pk,
-                "url": links.url("api-resolution-detail", resolution_pk),
-                "symbol": row["resolution__symbol"],
-                "title": row["resolution__title"],
-            },
-            "paragraph": {
-                "id": paragraph_pk,
-                "url": links.url("api-paragraph-detail", paragraph_pk),
-                "number": row["paragraph__number"],
-                "text": row["paragraph__text"],
-            },
-            "actor": {
-                "slug": actor,
-                "url": links.url("api-actor-detail", actor),
-                "name": row["actor__name"],
-            },
-            "position": row["position"],
-            "verb": row["verb"],
-            "verb_phrase": row["verb_phrase"],
-            "addressee_phrase": row["addressee_phrase"],
-            "strength": row["strength"],
-            "subject_to_resources": row["subject_to_resources"],
-            "due_meeting": row["due_meeting__code"],
-            "cadence": row["cadence"],
-            "report_to": row["report_to__slug"],
-            "status": row["status"],
-            "progress": row["progress"],
-            "version": row["version"],
-            "is_overdue": mandate_is_overdue(
-                row["due_meeting__start_date"], row["status"], today=today
-            ),
-            "status_changed_at": None
-            if row["status_changed_at"] is None
-            else stamp(row["status_changed_at"]),
-            "status_updates_url": links.list_url("api-statusupdate-list", mandate=pk),
-            "links": [_link_representation(link, stamp) for link in row["links"]],
-            "created_at": stamp(row["created_at"]),
-            "updated_at": stamp(row["updated_at"]),
-        }
+        return _links(self.context).mandate(row)
 
 
 def _link_representation(link: Mapping[str, Any], stamp) -> dict[str, Any]:
@@ -446,24 +407,84 @@ class _Links:
         text = moment.astimezone(self.zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    def url(self, view_name: str, key: Any) -> str:
+    def template(self, view_name: str) -> tuple[str, str]:
+        """The absolute address of `view_name` for one key, as the text before and after
+        the key."""
         template = self.templates.get(view_name)
         if template is None:
             path = _reversed(view_name, get_script_prefix(), self.MARK)
             before, _, after = self.request.build_absolute_uri(path).rpartition(self.MARK)
             template = self.templates[view_name] = (before, after)
-        return f"{template[0]}{key}{template[1]}"
+        return template
 
-    def list_url(self, view_name: str, **query: Any) -> str:
-        base = self.templates.get(view_name)
-        if base is None:
-            path = _reversed(view_name, get_script_prefix())
-            base = self.templates[view_name] = (self.request.build_absolute_uri(path), "")
-        # Ids (the usual case) need no quoting.
-        return f"{base[0]}?" + "&".join(
-            f"{name}={value}" if type(value) is int else urlencode({name: value})
-            for name, value in query.items()
+    @functools.cached_property
+    def mandate(self) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """MandateSerializer's representation of a row of `selectors.mandate_api_rows`,
+        as a function with this request's addresses and date bound in: a page calls it
+        once a row."""
+        mandate, mandate_end = self.template("api-mandate-detail")
+        page, page_end = self.template("resolutions:mandate-detail")
+        resolution, resolution_end = self.template("api-resolution-detail")
+        paragraph, paragraph_end = self.template("api-paragraph-detail")
+        actor, actor_end = self.template("api-actor-detail")
+        updates = self.request.build_absolute_uri(
+            _reversed("api-statusupdate-list", get_script_prefix())
         )
+        stamp, today = self.stamp, self.today
+
+        def represent(row: Mapping[str, Any]) -> dict[str, Any]:
+            pk, resolution_pk, paragraph_pk, slug = (
+                row["id"],
+                row["resolution_id"],
+                row["paragraph_id"],
+                row["actor__slug"],
+            )
+            status, changed_at = row["status"], row["status_changed_at"]
+            return {
+                "id": pk,
+                "url": f"{mandate}{pk}{mandate_end}",
+                "html_url": f"{page}{pk}{page_end}",
+                "resolution": {
+                    "id": resolution_pk,
+                    "url": f"{resolution}{resolution_pk}{resolution_end}",
+                    "symbol": row["resolution__symbol"],
+                    "title": row["resolution__title"],
+                },
+                "paragraph": {
+                    "id": paragraph_pk,
+                    "url": f"{paragraph}{paragraph_pk}{paragraph_end}",
+                    "number": row["paragraph__number"],
+                    "text": row["paragraph__text"],
+                },
+                "actor": {
+                    "slug": slug,
+                    "url": f"{actor}{slug}{actor_end}",
+                    "name": row["actor__name"],
+                },
+                "position": row["position"],
+                "verb": row["verb"],
+                "verb_phrase": row["verb_phrase"],
+                "addressee_phrase": row["addressee_phrase"],
+                "strength": row["strength"],
+                "subject_to_resources": row["subject_to_resources"],
+                "due_meeting": row["due_meeting__code"],
+                "cadence": row["cadence"],
+                "report_to": row["report_to__slug"],
+                "status": status,
+                "progress": row["progress"],
+                "version": row["version"],
+                "is_overdue": mandate_is_overdue(
+                    row["due_meeting__start_date"], status, today=today
+                ),
+                "status_changed_at": None if changed_at is None else stamp(changed_at),
+                # Ids need no quoting.
+                "status_updates_url": f"{updates}?mandate={pk}",
+                "links": [_link_representation(link, stamp) for link in row["links"]],
+                "created_at": stamp(row["created_at"]),
+                "updated_at": stamp(row["updated_at"]),
+            }
+
+        return represent
 
 
 @functools.lru_cache(maxsize=64)
