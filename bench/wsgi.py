@@ -3,8 +3,10 @@ plus bench/urls.py and the query counter) and, under /floor/, the floor: the row
 mandate list's first page from one raw SQL query, as plain JSON of the same shape, with no
 ORM, DRF, middleware or template in between (a mandate's links come from a subquery of the
 same statement). Like the API, it picks the page's rows by their sort keys alone, walking
-the resolutions in symbol order, and reads the wide columns of those rows only. What the
-list API costs beyond the floor is the framework's share. The floor is never part of the
+the resolutions in symbol order, reads the wide columns of those rows only, and runs on the
+same cursor, which PostgreSQL keeps the statement prepared for
+(`cms_mandates.db.prepared_cursor`). What the list API costs beyond the floor is the
+framework's share. The floor is never part of the
 application's URLs."""
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from django.core.wsgi import get_wsgi_application
 
 django_application = get_wsgi_application()
 
-from django.db import close_old_connections, connection  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
+
+from cms_mandates.db import prepared_cursor  # noqa: E402
 
 FLOOR_SQL = """
 SELECT m.id, r.id, r.symbol, r.title, p.id, p.number, p.text, a.slug, a.name,
@@ -55,10 +59,10 @@ WHERE m.id IN (
         FROM resolutions_mandate pm
         JOIN resolutions_paragraph pp ON pp.id = pm.paragraph_id
         JOIN resolutions_actor pa ON pa.id = pm.actor_id
-        WHERE pm.resolution_id = pr.id AND (%(actor)s::text IS NULL OR pa.slug = %(actor)s)
+        WHERE pm.resolution_id = pr.id {actor}
         OFFSET 0) page
     ORDER BY pr.symbol, page."order", page.position, page.actor_order, page.id
-    LIMIT %(limit)s)
+    LIMIT {limit:d})
 ORDER BY r.symbol, p."order", m.position, a."order", m.id
 """
 
@@ -73,8 +77,11 @@ def floor(environ, start_response):
     actor = params.get("actor", [None])[0]
     base = f"http://{environ.get('HTTP_HOST', 'localhost')}"
     close_old_connections()
-    with connection.cursor() as cursor:
-        cursor.execute(FLOOR_SQL, {"limit": size + 1, "actor": actor})
+    with prepared_cursor() as cursor:
+        # As the list does: the limit written out, a condition only where there is one, so
+        # that the prepared statement's generic plan serves every request.
+        sql = FLOOR_SQL.format(limit=size + 1, actor="" if actor is None else "AND pa.slug = %s")
+        cursor.execute(sql, () if actor is None else (actor,))
         rows = cursor.fetchall()
     results = [
         {

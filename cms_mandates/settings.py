@@ -116,6 +116,12 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Runs of the same statement after which `cms_mandates.db.prepared_cursor` keeps it
+    # prepared on its connection; empty for never (a pooler in transaction mode).
+    _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_prepare_threshold) if _prepare_threshold else None
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -17,6 +17,7 @@ from django.db.models.sql.where import AND, ExtraWhere
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from cms_mandates.db import prepared_cursor
 from reporting.models import Body, Meeting
 from resolutions import revisions, vocabulary
 from resolutions.models import (
@@ -457,7 +458,8 @@ def _sort_keys(order_by: Iterable[Any]) -> list[_SortKey] | None:
 _WALK_SQL = (
     'SELECT "cms_page"."c0" FROM (SELECT "id", "symbol" FROM "resolutions_resolution" '
     'ORDER BY "symbol"{direction}) "cms_walk" CROSS JOIN LATERAL ({mandates} OFFSET 0) '
-    '"cms_page"({columns}) ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT %s OFFSET %s'
+    '"cms_page"({columns}) ORDER BY "cms_walk"."symbol"{direction}{keys} LIMIT {limit:d} '
+    "OFFSET {offset:d}"
 )
 
 
@@ -498,8 +500,12 @@ def _resolution_walk(
         mandates=sql,
         columns=", ".join(f'"c{i}"' for i in range(len(columns))),
         keys=order,
+        # Written out (whole numbers), not parameters: a prepared statement's generic plan
+        # then knows how few rows it is to find, and is used (`db.prepared_cursor`).
+        limit=limit,
+        offset=offset,
     )
-    return statement, (*params, limit, offset)
+    return statement, tuple(params)
 
 
 #: Where a compiled statement takes its rows: a subquery (the page) or an array (ids).
@@ -575,7 +581,7 @@ def _links_statement(vendor: str) -> _Statement | None:
 
 
 def _dict_rows(sql: str, params: Iterable[Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, tuple(params))
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
