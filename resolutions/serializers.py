@@ -288,7 +288,7 @@ class MandateListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         if self.context.get("format"):
             return super().to_representation(data)
-        build, as_row = _links(self.context).mandate, selectors.mandate_api_row
+        build, as_row = request_links(self.context).mandate, selectors.mandate_api_row
         return [build(row if isinstance(row, Mapping) else as_row(row)) for row in data]
 
 
@@ -361,7 +361,7 @@ class MandateSerializer(serializers.ModelSerializer):
         if self.context.get("format"):  # /api/v1/mandates.json: suffixed links, rare
             return super().to_representation(instance)
         row = instance if isinstance(instance, Mapping) else selectors.mandate_api_row(instance)
-        return _links(self.context).mandate(row)
+        return request_links(self.context).mandate(row)
 
 
 def _link_representation(link: Mapping[str, Any], stamp) -> dict[str, Any]:
@@ -495,7 +495,7 @@ def _reversed(view_name: str, prefix: str, *args: str) -> str:
     return reverse(view_name, args=list(args) or None)
 
 
-def _links(context: dict[str, Any]) -> _Links:
+def request_links(context: dict[str, Any]) -> _Links:
     links = context.get("_links")
     if links is None:
         links = context["_links"] = _Links(context["request"])

@@ -71,6 +71,42 @@ def test_obligations_list_the_mandates_addressed_to_the_party_with_its_own_statu
     problem(client.get("/api/v1/parties/UZ/obligations/?region=asia"), 400)
 
 
+def test_obligations_built_directly_match_the_declared_fields(seed, focal_point_user, settings):
+    """The page's rows are built by one function (`ObligationListSerializer`); each is what
+    ObligationSerializer's declared fields give, in the same key order: reported and not,
+    with a sub-paragraph, in another language and another time zone."""
+    from django.utils import translation
+    from rest_framework import serializers
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from partners.serializers import ObligationSerializer
+
+    settings.TIME_ZONE = "Asia/Tashkent"
+    uz = Party.objects.get(iso2="UZ")
+    mandates = list(Mandate.objects.filter(actor__slug="parties").order_by("pk"))
+    child = ParagraphFactory(resolution=seed, parent=mandates[1].paragraph, number="b", order=999)
+    MandateFactory(resolution=seed, paragraph=child, actor=mandates[0].actor)
+    PartyStatusFactory(party=uz, mandate=mandates[0], status="implemented", narrative="Done.")
+    request = Request(APIRequestFactory().get("/api/v1/parties/UZ/obligations/"))
+    with translation.override("fr"):
+        rows = list(party_obligations(party=uz))
+        fast = ObligationSerializer(rows, many=True, context={"request": request}).data
+        declared = [
+            serializers.Serializer.to_representation(
+                ObligationSerializer(context={"request": request}), row
+            )
+            for row in rows
+        ]
+    assert [list(row) for row in fast] == [list(row) for row in declared]
+    assert fast == declared
+    reported = next(row for row in fast if row["party_status"] == "implemented")
+    assert reported["party_reported_at"] and reported["party_as_of"]
+    assert reported["party_reported_at"].endswith("+05:00")
+    assert any(" (b)" in row["paragraph"] for row in fast)
+    assert fast[0]["resolution"]["symbol"].startswith("Résolution")
+
+
 def test_obligations_run_a_fixed_number_of_queries(
     seed, focal_point_user, django_assert_num_queries
 ):
