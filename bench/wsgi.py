@@ -17,8 +17,12 @@ from urllib.parse import parse_qs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from cms_mandates.heap import FreezeAfterWarmUp
+
+# As cms_mandates.wsgi serves it; the floor's requests count towards the freezes too.
 django_application = get_wsgi_application()
 
 from django.db import close_old_connections  # noqa: E402
@@ -134,7 +138,10 @@ def floor(environ, start_response):
     return [body]
 
 
-def application(environ, start_response):
+def _route(environ, start_response):
     if environ.get("PATH_INFO", "").startswith("/floor/"):
         return floor(environ, start_response)
     return django_application(environ, start_response)
+
+
+application = FreezeAfterWarmUp(_route, settings.GC_FREEZE_AFTER_REQUESTS)

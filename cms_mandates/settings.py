@@ -17,6 +17,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cms_mandates.heap import parse_counts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -134,6 +136,15 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Requests of a web server process after which what is alive is frozen out of the garbage
+# collector's sight (`cms_mandates.heap`): shorter pauses. Empty: never.
+try:
+    GC_FREEZE_AFTER_REQUESTS = parse_counts(
+        env.str("GC_FREEZE_AFTER_REQUESTS", default="10,100,1000")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 # --- Redis: Celery broker and cache -----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
