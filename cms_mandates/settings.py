@@ -9,6 +9,7 @@ Two run modes share this module and every code path:
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -286,10 +287,26 @@ STORAGES = {
 # for pasted text); a bigger one is refused with a message, nothing is read.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 
+
 # --- REST framework ---------------------------------------------------------------------
 # The API's conventions (pagination, problem errors, CSV, throttles) are global here; the
 # per-view ones (strict query parameters, ETag/304, Idempotency-Key) come from
 # cms_mandates.rest.ApiViewMixin. README "REST API" documents both.
+def _throttle_rate(name: str, default: str) -> str | None:
+    """A rate as DRF reads it ("120/minute": requests, then a period that DRF knows by its
+    first letter, s, m, h or d); empty for no limit. Anything else stops the start with
+    the variable's name rather than failing every API request."""
+    rate = env.str(name, default=default).strip()
+    if not rate:
+        return None
+    if not re.fullmatch(r"\d+/(s|m|h|d)[a-z]*", rate):
+        raise ImproperlyConfigured(
+            f"{name}: {rate!r} is not a rate such as 120/minute (per second, minute, hour "
+            "or day), nor empty for no limit."
+        )
+    return rate
+
+
 REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with WWW-Authenticate.
     # Session authentication enforces CSRF for signed-in browsers.
@@ -315,8 +332,8 @@ REST_FRAMEWORK = {
         "cms_mandates.rest.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
-        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "anon": _throttle_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": _throttle_rate("API_THROTTLE_USER", "600/minute"),
     },
     # Proxies in front of the app whose X-Forwarded-For is trusted for the client address
     # that anonymous throttling counts by; 0 ignores the header (it can be forged).

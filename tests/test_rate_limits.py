@@ -5,9 +5,13 @@ down. The in-process cache of `make run` keeps DRF's own counting."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -136,3 +140,39 @@ def test_windows_do_not_meet_drfs_own_counters(rate, address):
         assert cache.get(drf_key) is not None
     finally:
         cache.delete(drf_key)
+
+
+def test_an_empty_rate_counts_nothing(rate, address, client):
+    rate(None)  # API_THROTTLE_ANON= (empty) in the environment
+    assert all(_ask(address).allowed for _ in range(30))
+    assert cache.get(AnonymousThrottle.cache_format % {"scope": "anon", "ident": address}) is None
+    assert client.get("/api/v1/actors/", REMOTE_ADDR=address).status_code == 200
+
+
+def _start(anon_rate: str) -> subprocess.CompletedProcess:
+    """The settings read in a process of their own, with API_THROTTLE_ANON set."""
+    env = {**os.environ, "API_THROTTLE_ANON": anon_rate, "DEBUG": "true"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", RATES],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+RATES = "from django.conf import settings; print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])"
+
+
+def test_rates_are_read_from_the_environment_and_empty_is_none():
+    assert "{'anon': '30/hour', 'user':" in _start(" 30/hour ").stdout
+    assert "{'anon': None, 'user':" in _start("").stdout
+
+
+@pytest.mark.parametrize("value", ["120", "many/minute", "120/fortnight"])
+def test_a_rate_drf_cannot_read_stops_the_start_with_its_name(value):
+    started = _start(value)
+    assert started.returncode != 0
+    assert f"API_THROTTLE_ANON: {value!r} is not a rate such as 120/minute" in started.stderr
