@@ -75,11 +75,20 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
     as_of = gettext("as of %(date)s")
     system = gettext("system")
     days: dict[object, str] = {}
+    months: dict[int, str] = {}
+    # A label looked up per entry cost a fifth of a hundred-entry page (Django builds the
+    # field's choices anew and translates each of them on every call).
+    sources: dict[str, str] = {}
 
     def day(value) -> str:
+        """`value|date:"j M Y"`, the month's name formatted once a month: entries rarely
+        share a day, and the date filter looks the names up (translated) every time."""
         text = days.get(value)
         if text is None:
-            text = days[value] = formats.date_format(value, "j M Y")
+            month = months.get(value.month)
+            if month is None:
+                month = months[value.month] = formats.date_format(value, "M")
+            text = days[value] = f"{value.day} {month} {value.year:04d}"
         return text
 
     entries = []
@@ -96,7 +105,10 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
             f"{as_of % {'date': escaped(day(update.as_of))}}"
         )
         if update.source != "web":
-            when += f" · {escaped(str(update.get_source_display()).lower())}"
+            source = sources.get(update.source)
+            if source is None:
+                source = sources[update.source] = escaped(str(update.get_source_display()).lower())
+            when += f" · {source}"
         change = f"{status_badge(update.previous_status)} → {status_badge(update.status)}"
         if update.progress is not None:
             change += f" · {int(update.progress)}%"
