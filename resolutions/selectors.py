@@ -623,7 +623,9 @@ def mandate_page(*, pk: int) -> Mandate:
             Prefetch(
                 "updates",
                 queryset=StatusUpdate.objects.select_related("author")
-                .prefetch_related("files")
+                # A list on each entry rather than a manager and a queryset made for each
+                # of a hundred entries: a tenth of the page (`history_entries` reads it).
+                .prefetch_related(Prefetch("files", to_attr="file_list"))
                 .order_by("-version"),
             ),
             Prefetch(

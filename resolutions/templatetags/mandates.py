@@ -115,7 +115,9 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
         parts = [f"<li>{when}</div>", f'<div class="change">{change}</div>']
         if update.narrative:
             parts.append(f'<div class="narrative">{linebreaks_escaped(update.narrative)}</div>')
-        files = update.files.all()
+        files = getattr(update, "file_list", None)
+        if files is None:
+            files = update.files.all()
         if update.evidence_links or files:
             items = [
                 f'<li><a href="{escaped(link)}" rel="noopener noreferrer nofollow">'
