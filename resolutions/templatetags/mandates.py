@@ -79,6 +79,13 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
     # A label looked up per entry cost a fifth of a hundred-entry page (Django builds the
     # field's choices anew and translates each of them on every call).
     sources: dict[str, str] = {}
+    badges: dict[str, str] = {}
+
+    def badge(status: str) -> str:
+        text = badges.get(status)
+        if text is None:
+            text = badges[status] = status_badge(status)
+        return text
 
     def day(value) -> str:
         """`value|date:"j M Y"`, the month's name formatted once a month: entries rarely
@@ -109,7 +116,7 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
             if source is None:
                 source = sources[update.source] = escaped(str(update.get_source_display()).lower())
             when += f" · {source}"
-        change = f"{status_badge(update.previous_status)} → {status_badge(update.status)}"
+        change = f"{badge(update.previous_status)} → {badge(update.status)}"
         if update.progress is not None:
             change += f" · {int(update.progress)}%"
         parts = [f"<li>{when}</div>", f'<div class="change">{change}</div>']
