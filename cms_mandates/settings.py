@@ -288,10 +288,6 @@ STORAGES = {
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 
 
-# --- REST framework ---------------------------------------------------------------------
-# The API's conventions (pagination, problem errors, CSV, throttles) are global here; the
-# per-view ones (strict query parameters, ETag/304, Idempotency-Key) come from
-# cms_mandates.rest.ApiViewMixin. README "REST API" documents both.
 def _throttle_rate(name: str, default: str) -> str | None:
     """A rate as DRF reads it ("120/minute": requests, then a period that DRF knows by its
     first letter, s, m, h or d); empty for no limit. Anything else stops the start with
@@ -307,6 +303,10 @@ def _throttle_rate(name: str, default: str) -> str | None:
     return rate
 
 
+# --- REST framework ---------------------------------------------------------------------
+# The API's conventions (pagination, problem errors, CSV, throttles) are global here; the
+# per-view ones (strict query parameters, ETag/304, Idempotency-Key) come from
+# cms_mandates.rest.ApiViewMixin. README "REST API" documents both.
 REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with WWW-Authenticate.
     # Session authentication enforces CSRF for signed-in browsers.

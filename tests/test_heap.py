@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import gc
 import io
-import os
-import subprocess
 import sys
 import weakref
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,8 +16,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 
 from cms_mandates.heap import FreezeAfterWarmUp, parse_counts
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import manage
 
 
 @pytest.fixture
@@ -123,16 +119,7 @@ def test_counts_are_read_as_whole_numbers():
 
 
 def test_a_wrong_count_stops_the_start_with_a_message():
-    env = {**os.environ, "GC_FREEZE_AFTER_REQUESTS": "10,ten", "DEBUG": "true"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    started = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    started = manage("check", env={"GC_FREEZE_AFTER_REQUESTS": "10,ten", "DEBUG": "true"})
     assert started.returncode != 0
     assert "ImproperlyConfigured" in started.stderr
     assert "GC_FREEZE_AFTER_REQUESTS: 'ten' is not a whole number" in started.stderr

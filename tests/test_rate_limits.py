@@ -5,13 +5,10 @@ down. The in-process cache of `make run` keeps DRF's own counting."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -19,6 +16,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from cms_mandates.rest import AnonymousThrottle
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -151,16 +149,7 @@ def test_an_empty_rate_counts_nothing(rate, address, client):
 
 def _start(anon_rate: str) -> subprocess.CompletedProcess:
     """The settings read in a process of their own, with API_THROTTLE_ANON set."""
-    env = {**os.environ, "API_THROTTLE_ANON": anon_rate, "DEBUG": "true"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", RATES],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return manage("shell", "-c", RATES, env={"API_THROTTLE_ANON": anon_rate, "DEBUG": "true"})
 
 
 RATES = "from django.conf import settings; print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])"

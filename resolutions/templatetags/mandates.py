@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -16,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from resolutions import vocabulary
-from resolutions.models import MandateStatus
+from resolutions.models import MandateStatus, UpdateSource
 
 register = template.Library()
 
@@ -74,29 +76,23 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
     out once."""
     as_of = gettext("as of %(date)s")
     system = gettext("system")
-    days: dict[object, str] = {}
-    months: dict[int, str] = {}
-    # A label looked up per entry cost a fifth of a hundred-entry page (Django builds the
-    # field's choices anew and translates each of them on every call).
-    sources: dict[str, str] = {}
-    badges: dict[str, str] = {}
+    # Each worked out once a call (the active language and time zone hold for the call):
+    # looked up per entry, they were most of a hundred-entry page.
+    badge = functools.cache(status_badge)
 
-    def badge(status: str) -> str:
-        text = badges.get(status)
-        if text is None:
-            text = badges[status] = status_badge(status)
-        return text
+    @functools.cache
+    def source(value: str) -> str:
+        return escaped(translated_label(UpdateSource, value).lower())
 
-    def day(value) -> str:
-        """`value|date:"j M Y"`, the month's name formatted once a month: entries rarely
-        share a day, and the date filter looks the names up (translated) every time."""
-        text = days.get(value)
-        if text is None:
-            month = months.get(value.month)
-            if month is None:
-                month = months[value.month] = formats.date_format(value, "M")
-            text = days[value] = f"{value.day} {month} {value.year:04d}"
-        return text
+    @functools.cache
+    def month(number: int) -> str:
+        return formats.date_format(dt.date(2000, number, 1), "M")
+
+    @functools.cache
+    def day(value: dt.date) -> str:
+        """`value|date:"j M Y"`: entries rarely share a day, and the date filter looks the
+        month's name up (translated) every time."""
+        return f"{value.day} {month(value.month)} {value.year:04d}"
 
     entries = []
     for update in updates:
@@ -112,10 +108,7 @@ def history_entries(updates: Iterable, *, file_url: str) -> SafeString:
             f"{as_of % {'date': escaped(day(update.as_of))}}"
         )
         if update.source != "web":
-            source = sources.get(update.source)
-            if source is None:
-                source = sources[update.source] = escaped(str(update.get_source_display()).lower())
-            when += f" · {source}"
+            when += f" · {source(update.source)}"
         change = f"{badge(update.previous_status)} → {badge(update.status)}"
         if update.progress is not None:
             change += f" · {int(update.progress)}%"

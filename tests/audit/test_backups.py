@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -18,6 +17,7 @@ from django.db import connection
 from audit.backups import MANIFEST, backup_create, media_checksums, table_fingerprints
 from resolutions.models import Mandate
 from resolutions.services import mandate_status_update
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,13 +100,7 @@ def test_backup_and_restore_round_trip(seed, secretariat_user, settings, tmp_pat
 
 
 def test_restore_refuses_a_directory_that_is_not_a_backup(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = manage("restore", str(tmp_path))
     assert result.returncode != 0
     assert "is not a backup made by `make backup`" in result.stderr
     assert "Traceback" not in result.stderr
