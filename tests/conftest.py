@@ -96,6 +96,24 @@ def _api_throttle_window():
 
 
 @pytest.fixture
+def scratch_db():
+    """The name of an empty database beside the test database, dropped afterwards."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = f"{db['NAME']}_scratch"
+    admin = {"host": db["HOST"], "port": db["PORT"] or None, "user": db["USER"]}
+    admin["dbname"] = "postgres"
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def seed(db):
     """The shipped seed: roles, actors, meetings and the Synergies and Partnerships
     resolution. Returns the resolution."""

@@ -46,21 +46,6 @@ def _fingerprints(dbname: str) -> dict[str, list]:
         return result
 
 
-@pytest.fixture
-def scratch_db():
-    """An empty database beside the test database, dropped afterwards."""
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_restore"
-    admin = {"host": db["HOST"], "port": db["PORT"] or None, "user": db["USER"]}
-    admin["dbname"] = "postgres"
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_backup_and_restore_round_trip(seed, secretariat_user, settings, tmp_path, scratch_db):
     settings.MEDIA_ROOT = tmp_path / "media"
     mandate = Mandate.objects.filter(actor__slug="secretariat").first()

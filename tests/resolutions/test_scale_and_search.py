@@ -15,6 +15,7 @@ from resolutions.models import Mandate, MandateNarratives, Paragraph, Resolution
 from resolutions.scale import SOURCE_NAME, Counts, generate_scale_data
 from resolutions.services import mandate_status_update
 from tests.factories import MandateFactory, PartyStatusFactory
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,16 @@ def test_generate_scale_data_refuses_a_bad_factor():
     with pytest.raises(CommandError, match="positive"):
         call_command("generate_scale_data", "--factor", "0")
     assert not Resolution.objects.exists()
+
+
+def test_generate_scale_data_on_an_unmigrated_database_says_so(scratch_db):
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{scratch_db}"
+    result = manage("generate_scale_data", "--factor", str(TINY), env={"DATABASE_URL": url})
+    assert result.returncode != 0
+    assert f"The database '{scratch_db}' is not migrated" in result.stderr
+    assert "python manage.py migrate" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- full-text search ---------------------------------------------------------------------

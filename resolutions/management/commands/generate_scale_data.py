@@ -8,6 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from resolutions.scale import SCALES, generate_scale_data
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         if factor > 1 and connection.vendor != "postgresql":
             raise CommandError(
                 "Beyond the cms scale the data needs PostgreSQL (COPY): set DATABASE_URL."
+            )
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                f"The database {connection.settings_dict['NAME']!r} is not migrated: "
+                "run `python manage.py migrate` first."
             )
         started = time.perf_counter()
         outcome = generate_scale_data(
