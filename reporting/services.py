@@ -253,6 +253,20 @@ def _compile_lock(report_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def _drop_interrupted_connection() -> None:
+    """Close the database connection if a statement is still in progress on it: Celery's
+    soft time limit raises wherever the compile is, also in the middle of a statement,
+    after which the connection refuses every other one ("another command is already in
+    progress") and the report could not be marked failed. The next statement opens a new
+    connection; closing this one also releases the compile lock (a session lock)."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return
+    status = getattr(getattr(connection.connection, "info", None), "transaction_status", None)
+    if status is not None and status.name not in ("IDLE", "INTRANS", "INERROR"):
+        logger.warning("Closing the database connection: a statement was interrupted")
+        connection.close()
+
+
 def _abandoned_before(now: dt.datetime) -> dt.datetime:
     """Without locks: a report started before this moment has outlived any worker's hard
     time limit, so its worker is gone."""
@@ -419,10 +433,12 @@ def _report_compile(report_id: int, deadline: float | None) -> CompileOutcome:
                     finished_at=timezone.now(),
                 )
         except (SoftTimeLimitExceeded, CompileTimeExceeded):
+            _drop_interrupted_connection()
             error = "Compiling took longer than its time limit and was stopped."
             _fail(report_id, attempt=attempt, error=error)
             return CompileOutcome(ReportState.FAILED, ProgressReport.objects.get(pk=report_id))
         except Exception as exc:
+            _drop_interrupted_connection()
             logger.exception("Progress report %s failed", report_id)
             error = f"Compiling failed: {exc.__class__.__name__}: {exc}"
             _fail(report_id, attempt=attempt, error=error)

@@ -291,3 +291,27 @@ def test_status_at_the_cut_off_comes_from_the_history(history, secretariat_user)
     assert rows[history.in_progress.pk]["progress_at"] == 40
     assert rows[history.completed.pk]["status_at"] == "completed"
     assert selectors.report_status_totals(cut_off=timezone.now())["completed"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_cut_off_by_the_time_limit_leaves_a_connection_that_works():
+    """Celery's soft time limit can strike in the middle of a statement; the connection
+    then refuses any other ("another command is already in progress") until it is closed,
+    and the report could not be marked failed (tests/reporting/test_worker.py)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.pgconn.send_query(b"SELECT pg_sleep(0.2)")  # sent, its answer never read
+    with (
+        pytest.raises(Exception, match="another command is already in progress"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1")
+    services._drop_interrupted_connection()
+    assert connection.connection is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    # A connection between statements is kept.
+    kept = connection.connection
+    services._drop_interrupted_connection()
+    assert connection.connection is kept
