@@ -5,8 +5,10 @@ ORM, DRF, middleware or template in between (a mandate's links come from a subqu
 same statement). Like the API, it picks the page's rows by their sort keys alone, walking
 the resolutions in symbol order, reads the wide columns of those rows only, and runs on the
 same cursor, which PostgreSQL keeps the statement prepared for
-(`cms_mandates.db.prepared_cursor`). What the list API costs beyond the floor is the
-framework's share. The floor is never part of the
+(`cms_mandates.db.prepared_cursor`). It builds the JSON in Python from the rows, as a
+plain hand-written endpoint would; the list API has PostgreSQL write each mandate's JSON
+instead (`resolutions.selectors.mandate_api_documents`), so what it costs beyond the floor
+is the framework's share less what that saves. The floor is never part of the
 application's URLs."""
 
 from __future__ import annotations

@@ -393,6 +393,59 @@ class StrictContentNegotiation(DefaultContentNegotiation):
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+class RawJSONArray(Sequence):
+    """A JSON array whose items are already encoded (a page of mandates written by
+    PostgreSQL), which `ApiJSONRenderer` sends as it is. Read as a sequence (another
+    renderer, a test's `response.data`), it decodes them."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+
+    @functools.cached_property
+    def _decoded(self) -> list[Any]:
+        return [json.loads(item) for item in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self._decoded[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # mutable, as a list
+
+
+class ApiJSONRenderer(JSONRenderer):
+    """DRF's JSON renderer, which also writes a mapping's RawJSONArray values as they are
+    (compact, as DRF writes JSON; U+2028 and U+2029 escaped as DRF escapes them)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if not isinstance(data, Mapping) or not any(
+            isinstance(value, RawJSONArray) for value in data.values()
+        ):
+            return super().render(data, accepted_media_type, renderer_context)
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            # Indented on request: as DRF writes it, the items decoded first.
+            plain = {k: list(v) if isinstance(v, RawJSONArray) else v for k, v in data.items()}
+            return super().render(plain, accepted_media_type, renderer_context)
+
+        def encode(value: Any) -> str:
+            if isinstance(value, RawJSONArray):
+                return f"[{','.join(value.items)}]"
+            return json.dumps(
+                value,
+                cls=self.encoder_class,
+                ensure_ascii=self.ensure_ascii,
+                allow_nan=not self.strict,
+                separators=(",", ":"),
+            )
+
+        text = "{" + ",".join(f"{encode(str(k))}:{encode(v)}" for k, v in data.items()) + "}"
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
 class CSVRenderer(BaseRenderer):
     """Lists as CSV: one row per result, nested objects flattened into `parent.child`
     columns, lists of plain values one per line in their cell, other lists as JSON.

@@ -321,7 +321,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cms_mandates.rest.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "cms_mandates.rest.ApiJSONRenderer",
         "cms_mandates.rest.CSVRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

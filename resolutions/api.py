@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cms_mandates.rest import (
+    ApiJSONRenderer,
     PreconditionFailed,
     PreconditionRequired,
     data_digest,
@@ -52,6 +53,7 @@ from resolutions.serializers import (
     StatusUpdateCreatedSerializer,
     StatusUpdateSerializer,
     StatusUpdateWriteSerializer,
+    request_links,
 )
 
 # --- The mandate's ETag -------------------------------------------------------------------
@@ -375,11 +377,25 @@ class MandateViewSet(ReadOnlyApiViewSet):
         return selectors.mandates_for_api().prefetch_related(selectors.links_prefetch())
 
     def read_page(self, ordered: QuerySet, limit: int, keys: list[str]) -> list | None:
-        """The page as plain rows, chosen by its sort keys alone (CursorPagination's
-        hook; see `selectors.mandate_api_rows`). Format-suffixed requests represent model
-        instances."""
+        """The page, chosen by its sort keys alone (CursorPagination's hook): in JSON with
+        timestamps in UTC, each mandate's representation as PostgreSQL writes it
+        (`selectors.mandate_api_documents`), sent as it is; otherwise (CSV, another time
+        zone) plain rows (`selectors.mandate_api_rows`) that the serializer represents.
+        Format-suffixed requests represent model instances."""
         if self.format_kwarg:
             return None
+        if isinstance(getattr(self.request, "accepted_renderer", None), ApiJSONRenderer):
+            links = request_links(self.get_serializer_context())
+            if links.in_utc:
+                documents = selectors.mandate_api_documents(
+                    ordered=ordered,
+                    limit=limit,
+                    keys=keys,
+                    addresses=links.document_addresses(),
+                    today=links.today,
+                )
+                if documents is not None:
+                    return documents
         return selectors.mandate_api_rows(ordered=ordered, limit=limit, keys=keys)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.sql import Query
 from django.db.models.sql.where import AND, ExtraWhere
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -485,15 +486,11 @@ def _resolution_walk(
     if not keys or keys[0].path != "resolution__symbol":
         return None
     first, rest = keys[0], keys[1:]
-    # One clone, changed in place: the queryset methods would clone it three times.
-    mandates = query.chain()
-    mandates.clear_ordering(force=True)
-    # Raw SQL rather than a lookup: resolving one cost a tenth of the walk's compiling.
-    alias = connection.ops.quote_name(mandates.get_initial_alias())
-    mandates.where.add(ExtraWhere([f'{alias}."resolution_id" = "cms_walk"."id"'], []), AND)
     columns = list(dict.fromkeys(["pk", *(key.path for key in rest)]))
-    mandates.set_values(columns)
-    sql, params = mandates.sql_with_params()
+    if _unconditioned(query):
+        sql, params = _walk_mandates(tuple(columns))
+    else:
+        sql, params = _walk_mandates_sql(query, columns)
     order = "".join(f', "cms_page"."c{columns.index(key.path)}"{key.sql}' for key in rest)
     statement = _WALK_SQL.format(
         direction=first.sql,
@@ -506,6 +503,37 @@ def _resolution_walk(
         offset=offset,
     )
     return statement, tuple(params)
+
+
+def _walk_mandates_sql(query: Query, columns: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """The mandates of `query` beside one resolution of the walk, as `columns`."""
+    # One clone, changed in place: the queryset methods would clone it three times.
+    mandates = query.chain()
+    mandates.clear_ordering(force=True)
+    # Raw SQL rather than a lookup: resolving one cost a tenth of the walk's compiling.
+    alias = connection.ops.quote_name(mandates.get_initial_alias())
+    mandates.where.add(ExtraWhere([f'{alias}."resolution_id" = "cms_walk"."id"'], []), AND)
+    mandates.set_values(columns)
+    sql, params = mandates.sql_with_params()
+    return sql, tuple(params)
+
+
+def _unconditioned(query: Query) -> bool:
+    """Whether `query` reads every mandate: no condition, join, annotation or extra."""
+    return (
+        not query.where
+        and not query.annotations
+        and not query.extra
+        and not query.extra_tables
+        and len(query.alias_map) <= 1
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _walk_mandates(columns: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """`_walk_mandates_sql` of every mandate (the first page of a list without filters,
+    the busiest), compiled once: compiling took a tenth of the list's Python."""
+    return _walk_mandates_sql(Mandate.objects.all().query, list(columns))
 
 
 #: Where a compiled statement takes its rows: a subquery (the page) or an array (ids).
@@ -583,6 +611,149 @@ def _links_statement(vendor: str) -> _Statement | None:
 def _dict_rows(sql: str, params: Iterable[Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
     with prepared_cursor() as cursor:
         cursor.execute(sql, tuple(params))
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- The list's page as JSON documents --------------------------------------------------
+
+#: The addresses a mandate's document holds, in this order, each given as the text before
+#: and after the key (`mandate_api_documents`' `addresses`).
+DOCUMENT_ADDRESSES = ("mandate", "page", "resolution", "paragraph", "actor", "status_updates")
+
+
+def _iso_utc(column: str) -> str:
+    """SQL of a timestamptz as DRF writes it in UTC: ISO 8601, microseconds only when
+    there are any, "Z" for the offset."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"""CASE WHEN {column} IS NULL THEN NULL ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') """
+        f"""|| CASE WHEN to_char({utc}, 'US') = '000000' THEN '' ELSE to_char({utc}, '.US') END """
+        """|| 'Z' END"""
+    )
+
+
+#: A mandate's shown links (`visible_links`, in its order) as `_link_representation`
+#: writes them: the organisation's acronym, else its name, as the label.
+_LINKS_DOCUMENT_SQL = f"""coalesce((SELECT json_agg(json_build_object(
+    'kind', l."kind",
+    'key', CASE WHEN l."organisation_id" IS NOT NULL THEN o."slug"
+                WHEN l."gbf_target_id" IS NOT NULL THEN g."code" ELSE s."number"::text END,
+    'label', CASE WHEN l."organisation_id" IS NOT NULL
+                  THEN coalesce(nullif(o."acronym", ''), o."name")
+                  WHEN l."gbf_target_id" IS NOT NULL THEN 'GBF ' || g."code"
+                  ELSE 'SDG ' || s."number"::text END,
+    'title', CASE WHEN l."organisation_id" IS NOT NULL THEN o."name"
+                  WHEN l."gbf_target_id" IS NOT NULL THEN g."title" ELSE s."title" END,
+    'state', l."state", 'source', l."source", 'decided_at', {_iso_utc('l."decided_at"')})
+    ORDER BY l."kind", o."name", g."number", s."number", l."id")
+  FROM "resolutions_mandatelink" l
+  LEFT JOIN "partners_organisation" o ON o."id" = l."organisation_id"
+  LEFT JOIN "resolutions_gbftarget" g ON g."id" = l."gbf_target_id"
+  LEFT JOIN "resolutions_sdg" s ON s."id" = l."sdg_id"
+  WHERE l."mandate_id" = {{id}} AND l."state" <> '{LinkState.REJECTED}'), '[]'::json)"""  # noqa: S608  # nosec B608 - constants
+
+
+@dataclass(frozen=True)
+class _DocumentStatement:
+    """The page's documents for one ordering: SQL around the page's subquery, and where
+    the sort keys' values come in each row."""
+
+    before: str
+    after: str
+    keys: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _document_statement(vendor: str, keys: tuple[_SortKey, ...]) -> _DocumentStatement | None:
+    """The statement of `mandate_api_documents` for an ordering, PostgreSQL only: the
+    columns it needs, read by Django's compiled query for the page's ids (the hole), then
+    built into JSON in the order of the sort keys. None: not available."""
+    if vendor != "postgresql":
+        return None
+    paths = list(dict.fromkeys([*MANDATE_API_FIELDS, *(key.path for key in keys)]))
+    rows = Mandate.objects.filter(pk__in=_hole()).order_by().values(*paths)
+    sql, params = rows.query.sql_with_params()
+    if params or sql.count(_HOLE) != 1 or "%" in sql:
+        return None
+    c = {path: f'r."c{i}"' for i, path in enumerate(paths)}
+    address = "%s || {} || %s"
+    closed = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES))
+    document = f"""json_build_object(
+    'id', {c["id"]},
+    'url', {address.format(c["id"])},
+    'html_url', {address.format(c["id"])},
+    'resolution', json_build_object('id', {c["resolution_id"]},
+        'url', {address.format(c["resolution_id"])},
+        'symbol', {c["resolution__symbol"]}, 'title', {c["resolution__title"]}),
+    'paragraph', json_build_object('id', {c["paragraph_id"]},
+        'url', {address.format(c["paragraph_id"])},
+        'number', {c["paragraph__number"]}, 'text', {c["paragraph__text"]}),
+    'actor', json_build_object('slug', {c["actor__slug"]},
+        'url', {address.format(c["actor__slug"])}, 'name', {c["actor__name"]}),
+    'position', {c["position"]}, 'verb', {c["verb"]}, 'verb_phrase', {c["verb_phrase"]},
+    'addressee_phrase', {c["addressee_phrase"]}, 'strength', {c["strength"]},
+    'subject_to_resources', {c["subject_to_resources"]}, 'due_meeting', {c["due_meeting__code"]},
+    'cadence', {c["cadence"]}, 'report_to', {c["report_to__slug"]}, 'status', {c["status"]},
+    'progress', {c["progress"]}, 'version', {c["version"]},
+    'is_overdue', coalesce({c["due_meeting__start_date"]} <= %s::date
+                           AND {c["status"]} NOT IN ({closed}), false),
+    'status_changed_at', {_iso_utc(c["status_changed_at"])},
+    'status_updates_url', {address.format(c["id"])},
+    'links', {_LINKS_DOCUMENT_SQL.format(id=c["id"])},
+    'created_at', {_iso_utc(c["created_at"])},
+    'updated_at', {_iso_utc(c["updated_at"])})::text"""
+    key_columns = ", ".join(c[key.path] for key in keys)
+    order = ", ".join(f"{c[key.path]}{key.sql}" for key in keys)
+    before, _, after = sql.partition(_HOLE)
+    columns = ", ".join(f'"c{i}"' for i in range(len(paths)))
+    return _DocumentStatement(
+        # Columns by position, values as parameters: nothing here comes from a request.
+        before=f"SELECT {key_columns}, {document} FROM ({before}",  # noqa: S608  # nosec B608
+        after=f"{after}) r({columns}) ORDER BY {order}",
+        keys=tuple(key.path for key in keys),
+    )
+
+
+def mandate_api_documents(
+    *,
+    ordered: QuerySet,
+    limit: int,
+    keys: Iterable[str],
+    addresses: Iterable[tuple[str, str]],
+    today: dt.date,
+) -> list[dict[str, Any]] | None:
+    """The first `limit` mandates of `ordered` (as `mandate_api_rows` picks them), each as
+    a dict of its sort keys (by lookup path) and "document": its JSON representation in
+    the API, written by PostgreSQL, with timestamps in UTC. `addresses` are the text
+    before and after the key of each of DOCUMENT_ADDRESSES' addresses; `today` decides
+    what is overdue. One query. None where it does not apply (not PostgreSQL, an ordering
+    by something other than lookup paths); `mandate_api_rows` then serves.
+
+    Writing a page of 50 in PostgreSQL takes about a third of a millisecond more there and
+    saves about a millisecond of Python (the rows as dicts, then the representations,
+    then their encoding)."""
+    sort_keys = _sort_keys(tuple(ordered.query.order_by))
+    if sort_keys is None:
+        return None
+    statement = _document_statement(connection.vendor, tuple(sort_keys))
+    if statement is None or not set(keys) <= set(statement.keys):
+        return None
+    (mandate, page, resolution, paragraph, actor, updates) = addresses
+    page_sql, page_params = page_ids(ordered, limit)
+    params = (
+        *mandate,
+        *page,
+        *resolution,
+        *paragraph,
+        *actor,
+        today,
+        *updates,
+        *page_params,
+    )
+    sql = f"{statement.before}{page_sql}{statement.after}"
+    names = (*statement.keys, "document")
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 

@@ -19,7 +19,9 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import ReturnList
 
+from cms_mandates.rest import RawJSONArray
 from resolutions import selectors
 from resolutions.models import (
     Actor,
@@ -285,11 +287,22 @@ class MandateListSerializer(serializers.ListSerializer):
     """A page of mandates: each row built by the one function `_Links.mandate`, looked up
     once for the page rather than once a row."""
 
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+    def to_representation(self, data: Any) -> list[dict[str, Any]] | RawJSONArray:
         if self.context.get("format"):
             return super().to_representation(data)
+        rows = list(data)
+        if rows and isinstance(rows[0], Mapping) and "document" in rows[0]:
+            # Written by PostgreSQL (`selectors.mandate_api_documents`): sent as they are.
+            return RawJSONArray([row["document"] for row in rows])
         build, as_row = request_links(self.context).mandate, selectors.mandate_api_row
-        return [build(row if isinstance(row, Mapping) else as_row(row)) for row in data]
+        return [build(row if isinstance(row, Mapping) else as_row(row)) for row in rows]
+
+    @property
+    def data(self) -> ReturnList | RawJSONArray:
+        representation = serializers.BaseSerializer.data.fget(self)
+        if isinstance(representation, RawJSONArray):
+            return representation
+        return ReturnList(representation, serializer=self)
 
 
 class MandateSerializer(serializers.ModelSerializer):
@@ -387,6 +400,16 @@ def _link_representation(link: Mapping[str, Any], stamp) -> dict[str, Any]:
     }
 
 
+#: The URL names of a mandate's addresses, by their names in `selectors.DOCUMENT_ADDRESSES`.
+_ADDRESS_VIEWS = {
+    "mandate": "api-mandate-detail",
+    "page": "resolutions:mandate-detail",
+    "resolution": "api-resolution-detail",
+    "paragraph": "api-paragraph-detail",
+    "actor": "api-actor-detail",
+}
+
+
 class _Links:
     """What a representation built directly needs, worked out once per request: absolute
     addresses by URL name (the address for one key with the key swapped for another's;
@@ -417,16 +440,31 @@ class _Links:
             template = self.templates[view_name] = (before, after)
         return template
 
+    @property
+    def in_utc(self) -> bool:
+        """Whether timestamps are written in UTC (what PostgreSQL can write them in)."""
+        return str(self.zone) == "UTC"
+
+    def document_addresses(self) -> list[tuple[str, str]]:
+        """The addresses of `selectors.mandate_api_documents`, each as the text before and
+        after its key, in the order of `selectors.DOCUMENT_ADDRESSES`."""
+        updates = self.request.build_absolute_uri(
+            _reversed("api-statusupdate-list", get_script_prefix())
+        )
+        templates = {name: self.template(view) for name, view in _ADDRESS_VIEWS.items()}
+        templates["status_updates"] = (f"{updates}?mandate=", "")
+        return [templates[name] for name in selectors.DOCUMENT_ADDRESSES]
+
     @functools.cached_property
     def mandate(self) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
         """MandateSerializer's representation of a row of `selectors.mandate_api_rows`,
         as a function with this request's addresses and date bound in: a page calls it
         once a row."""
-        mandate, mandate_end = self.template("api-mandate-detail")
-        page, page_end = self.template("resolutions:mandate-detail")
-        resolution, resolution_end = self.template("api-resolution-detail")
-        paragraph, paragraph_end = self.template("api-paragraph-detail")
-        actor, actor_end = self.template("api-actor-detail")
+        mandate, mandate_end = self.template(_ADDRESS_VIEWS["mandate"])
+        page, page_end = self.template(_ADDRESS_VIEWS["page"])
+        resolution, resolution_end = self.template(_ADDRESS_VIEWS["resolution"])
+        paragraph, paragraph_end = self.template(_ADDRESS_VIEWS["paragraph"])
+        actor, actor_end = self.template(_ADDRESS_VIEWS["actor"])
         updates = self.request.build_absolute_uri(
             _reversed("api-statusupdate-list", get_script_prefix())
         )

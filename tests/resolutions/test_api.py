@@ -434,17 +434,18 @@ def _bulk(n: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("resource", "queries"),
+    ("resource", "queries", "csv_queries"),
     [
-        ("resolutions", 1),
-        ("paragraphs", 2),
-        ("actors", 1),
-        ("mandates", 2),
-        ("status-updates", 2),
+        ("resolutions", 1, 1),
+        ("paragraphs", 2, 2),
+        ("actors", 1, 1),
+        # JSON: the page written by PostgreSQL; CSV: the rows, then their links.
+        ("mandates", 1, 2),
+        ("status-updates", 2, 2),
     ],
 )
 def test_lists_run_the_same_queries_at_page_size_1_and_at_the_cap(
-    client, db, django_assert_num_queries, resource, queries
+    client, db, django_assert_num_queries, resource, queries, csv_queries
 ):
     _bulk(MAX_PAGE_SIZE + 5)
     with django_assert_num_queries(queries):
@@ -457,7 +458,7 @@ def test_lists_run_the_same_queries_at_page_size_1_and_at_the_cap(
     with django_assert_num_queries(queries):
         assert client.get(_path(full.json()["next"])).status_code == 200
     # So does the CSV form.
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(csv_queries):
         assert (
             client.get(f"/api/v1/{resource}/?page_size={MAX_PAGE_SIZE}&format=csv").status_code
             == 200

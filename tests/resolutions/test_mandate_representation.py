@@ -4,6 +4,9 @@ give, for every kind of row and request."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +16,7 @@ from rest_framework.test import APIRequestFactory
 
 from resolutions import selectors
 from resolutions.models import Actor
-from resolutions.serializers import MandateSerializer
+from resolutions.serializers import MandateSerializer, request_links
 from resolutions.services import mandate_status_update
 from tests.factories import MandateFactory, MeetingFactory, ParagraphFactory, ResolutionFactory
 
@@ -41,6 +44,7 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
         expected_version=0,
     )
     _link_every_kind(due, secretariat_user)
+    _awkward(plain)
     request = Request(APIRequestFactory().get("/api/v1/mandates/", HTTP_HOST=host))
     rows = list(
         selectors.mandates_for_api()
@@ -60,6 +64,25 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
         assert fast == dict(declared)
         assert list(fast) == list(declared)
         assert serializer.to_representation(row) == fast
+    # The same page written by PostgreSQL, as the JSON list reads it.
+    links = request_links({"request": request})
+    documents = selectors.mandate_api_documents(
+        ordered=ordered,
+        limit=3,
+        keys=["resolution__symbol", "position"],
+        addresses=links.document_addresses(),
+        today=links.today,
+    )
+    ids = [json.loads(row["document"])["id"] for row in documents]
+    assert ids == [mandate.pk for mandate in rows]
+    for row, mandate in zip(documents, rows, strict=True):
+        document = json.loads(row["document"])
+        assert document == by_id[mandate.pk]
+        assert list(document) == list(by_id[mandate.pk])
+        assert row["position"] == mandate.position  # the sort keys, for the cursor
+    assert by_id[plain.pk]["created_at"].endswith(":00Z")  # whole seconds: no fraction
+    assert "\u2028" in by_id[plain.pk]["paragraph"]["text"]
+    assert [link["label"] for link in by_id[plain.pk]["links"]] == ["UN Environment Programme"]
     # The factories' symbols ("99.9", "99.10") sort either way round: read `due` by id.
     fast = by_id[due.pk]
     assert fast["is_overdue"] is True
@@ -70,6 +93,30 @@ def test_fast_representation_equals_the_declared_fields(secretariat_user, settin
     ]
     assert fast["links"][1]["label"] == "Ramsar" and fast["links"][1]["decided_at"]
     assert fast["url"].startswith(f"http://{host}/api/v1/mandates/")
+
+
+def _awkward(mandate) -> None:
+    """Text JSON has to escape, a timestamp in whole seconds, a link to an organisation
+    without an acronym."""
+    from partners.models import Organisation
+    from resolutions.models import Mandate, MandateLink, Paragraph
+
+    Paragraph.objects.filter(pk=mandate.paragraph_id).update(
+        text='Requests "the Secretariat"\\ to act;\n\tnow\u2028and élan, 東京 \x01'
+    )
+    Mandate.objects.filter(pk=mandate.pk).update(
+        created_at=dt.datetime(2024, 2, 12, 9, 30, tzinfo=dt.UTC)
+    )
+    unep = Organisation.objects.get_or_create(
+        slug="unep", defaults={"name": "UN Environment Programme", "acronym": ""}
+    )[0]
+    MandateLink.objects.create(
+        mandate=mandate,
+        kind="organisation",
+        organisation=unep,
+        state="confirmed",
+        decided_at=dt.datetime(2024, 3, 1, 8, 0, 0, 250, tzinfo=dt.UTC),
+    )
 
 
 def _link_every_kind(mandate, user) -> None:
@@ -113,20 +160,30 @@ def test_the_compiled_statements_read_what_the_orm_reads(
         mandate=mandates[5], user=secretariat_user, status="ongoing", expected_version=0
     )
     _other_resolutions(seed)
-    selectors._page_statement.cache_clear()
+    for cached in (selectors._document_statement, selectors._page_statement):
+        cached.cache_clear()
+    selectors._walk_mandates.cache_clear()
     with CaptureQueriesContext(connection) as queries:
-        compiled = _every_page(client)
+        documents = _every_page(client)
     walks = [q["sql"] for q in queries.captured_queries if "CROSS JOIN LATERAL" in q["sql"]]
     assert len(walks) > 10
     assert any('"symbol" DESC' in sql for sql in walks)
+    assert all("json_build_object" in sql for sql in walks)
+    assert selectors._document_statement.cache_info().currsize >= 5
+    assert selectors._walk_mandates.cache_info().currsize == 1  # the unfiltered first page
+    assert {m.pk for m in mandates} <= {row["id"] for page in documents for row in page}
+    assert sum(bool(row["links"]) for page in documents for row in page) >= 4
+
+    # The rows, represented in Python (CSV, other time zones).
+    monkeypatch.setattr(selectors, "_document_statement", lambda *args: None)
+    assert _every_page(client) == documents
     assert selectors._page_statement.cache_info().currsize >= 5
     assert selectors._links_statement.cache_info().currsize == 1
-    assert {m.pk for m in mandates} <= {row["id"] for page in compiled for row in page}
-    assert sum(bool(row["links"]) for page in compiled for row in page) >= 4
 
+    # The ORM's own queries.
     monkeypatch.setattr(selectors, "_page_statement", lambda *args: None)
     monkeypatch.setattr(selectors, "_links_statement", lambda *args: None)
-    assert _every_page(client) == compiled
+    assert _every_page(client) == documents
 
 
 def _other_resolutions(seed) -> None:
@@ -169,3 +226,60 @@ def _every_page(client) -> list[list[dict]]:
             pages.append(client.get(url).json()["results"])
         assert len(pages) > 1
     return pages
+
+
+def test_the_json_list_is_written_by_postgresql_and_reads_as_the_python_one(
+    client, secretariat_user, settings, monkeypatch
+):
+    """The JSON list's page comes from PostgreSQL (one statement) and is sent as written,
+    escaped as DRF escapes; the same data as the rows represented in Python, indented on
+    request; in another time zone, and as CSV, the rows are represented in Python."""
+    due = MandateFactory(due_meeting=MeetingFactory(code="COP1", number=1, start_date="2020-01-01"))
+    _link_every_kind(due, secretariat_user)
+    plain = MandateFactory()
+    _awkward(plain)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/mandates/?page_size=10")
+    assert response.status_code == 200
+    assert [q["sql"] for q in queries.captured_queries if "json_build_object" in q["sql"]]
+    body = response.content.decode()
+    assert "\u2028" not in body and "\\u2028" in body
+    documents = response.json()
+    assert len(documents["results"]) == 2
+
+    monkeypatch.setattr(selectors, "_document_statement", lambda *args: None)
+    rows = client.get("/api/v1/mandates/?page_size=10")
+    assert rows.json() == documents
+    assert rows["ETag"] != response["ETag"]  # other bytes (spacing), another tag
+    monkeypatch.undo()
+
+    # A client's conditional GET: the tag of the bytes it was sent.
+    again = client.get("/api/v1/mandates/?page_size=10", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+    indented = client.get(
+        "/api/v1/mandates/?page_size=10", HTTP_ACCEPT="application/json; indent=2"
+    )
+    assert indented.content.startswith(b'{\n  "next"')
+    assert indented.json() == documents
+
+    csv = client.get("/api/v1/mandates/?page_size=10&format=csv")
+    assert csv.status_code == 200 and "UN Environment Programme" in csv.content.decode()
+
+    settings.TIME_ZONE = "Asia/Kathmandu"
+    with CaptureQueriesContext(connection) as queries:
+        local = client.get("/api/v1/mandates/?page_size=10").json()
+    assert not [q["sql"] for q in queries.captured_queries if "json_build_object" in q["sql"]]
+    assert [row["id"] for row in local["results"]] == [row["id"] for row in documents["results"]]
+    assert all(row["created_at"].endswith("+05:45") for row in local["results"])
+
+
+def test_a_raw_json_array_reads_as_its_items():
+    from cms_mandates.rest import ApiJSONRenderer, RawJSONArray
+
+    array = RawJSONArray(['{"id" : 1}', '{"id" : 2, "text" : "a\u2028b"}'])
+    assert len(array) == 2 and array[1]["text"] == "a\u2028b" and array == [{"id": 1}, array[1]]
+    body = ApiJSONRenderer().render({"next": None, "results": array}, "application/json")
+    assert json.loads(body) == {"next": None, "results": [{"id": 1}, {"id": 2, "text": "a\u2028b"}]}
+    assert b"\\u2028" in body
+    assert ApiJSONRenderer().render({"next": None}, "application/json") == b'{"next":null}'
