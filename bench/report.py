@@ -94,10 +94,11 @@ class TreeMemory:
     libraries the children map, is counted once in all), and keeps the largest sum and
     the processes it was made of. Linux only; elsewhere it stays at zero."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, root: int | None = None) -> None:
         self.interval = interval
+        self.root = os.getpid() if root is None else root
         self.peak_kib = 0
-        self.peak_parts: list[int] = []  # KiB of each process at the peak, this one first
+        self.peak_parts: list[int] = []  # KiB of each process at the peak, the root first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -131,7 +132,7 @@ class TreeMemory:
         return 0
 
     def sample(self) -> None:
-        pids, todo = [], [(os.getpid(), None)]
+        pids, todo = [], [(self.root, None)]
         while todo:
             pid, parent = todo.pop()
             # subprocess starts a child with vfork: until it execs, it runs in its parent's

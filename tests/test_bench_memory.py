@@ -41,21 +41,28 @@ def test_one_address_space_is_told_from_two():
     assert not shares_address_space(os.getpid(), 2**22 + 12345)  # no such process
 
 
-def test_the_sampler_adds_up_a_child_that_has_its_own_memory():
-    memory = TreeMemory()
-    memory.sample()
-    alone = memory.peak_kib
-    child = os.fork()
-    if child == 0:  # pragma: no cover
-        own = b"x" * (64 * 1024 * 1024)  # pages written: its own
-        time.sleep(3)
+def test_the_sampler_adds_up_a_process_and_its_forked_child():
+    """A process with 64 MiB of its own and a forked child: two address spaces, both
+    counted."""
+    reader, writer = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover - the sampled processes only wait
+        own = b"x" * (64 * 1024 * 1024)  # pages written: resident
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        os.write(writer, b"1")
+        time.sleep(30)
         del own
         os._exit(0)
     try:
-        time.sleep(1)
+        os.read(reader, 1)  # both are there
+        memory = TreeMemory(root=parent)
         memory.sample()
         assert len(memory.peak_parts) == 2
-        assert memory.peak_kib > alone + 32 * 1024
+        assert memory.peak_kib > 60 * 1024  # the 64 MiB, split between the two
     finally:
-        os.kill(child, 9)
-        os.waitpid(child, 0)
+        for pid in TreeMemory._children(parent):
+            os.kill(pid, 9)
+        os.kill(parent, 9)
+        os.waitpid(parent, 0)
