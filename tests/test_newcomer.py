@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.processes import manage
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,14 +25,7 @@ def _embedded_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return manage(*args, base=env, timeout=600)
 
 
 def _free_port() -> int:

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import path, reverse
 
 from resolutions.evidence import evidence_file_check
+from tests import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,14 +59,7 @@ def test_only_makemigrations_runs_without_a_secret_when_debug_is_off(tmp_path):
     env["VAR_DIR"] = str(tmp_path)
 
     def manage(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return processes.manage(*args, base=env)
 
     migrations = manage("makemigrations", "--check", "--dry-run")
     assert migrations.returncode == 0, migrations.stdout + migrations.stderr

@@ -3,9 +3,7 @@ it is reused until rotated, and it acts with its user's role."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from resolutions.models import Mandate
 from tests.api_helpers import mandate_etag, post_status_update, problem
+from tests.processes import manage
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -77,19 +76,8 @@ def test_unknown_or_inactive_users_are_an_error_with_status_2(secretariat_user):
 
 def _manage(*args: str) -> subprocess.CompletedProcess:
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return manage(*args, env={"DATABASE_URL": url})
 
 
 @pytest.mark.django_db(transaction=True)
