@@ -253,6 +253,18 @@ def _compile_lock(report_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Whether `exc` or an exception it was raised from or while handling is of `kinds`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kinds):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _drop_interrupted_connection() -> None:
     """Close the database connection if a statement is still in progress on it: Celery's
     soft time limit raises wherever the compile is, also in the middle of a statement,
@@ -432,15 +444,15 @@ def _report_compile(report_id: int, deadline: float | None) -> CompileOutcome:
                     checksums=checksums,
                     finished_at=timezone.now(),
                 )
-        except (SoftTimeLimitExceeded, CompileTimeExceeded):
-            _drop_interrupted_connection()
-            error = "Compiling took longer than its time limit and was stopped."
-            _fail(report_id, attempt=attempt, error=error)
-            return CompileOutcome(ReportState.FAILED, ProgressReport.objects.get(pk=report_id))
         except Exception as exc:
             _drop_interrupted_connection()
-            logger.exception("Progress report %s failed", report_id)
-            error = f"Compiling failed: {exc.__class__.__name__}: {exc}"
+            if _caused_by(exc, (SoftTimeLimitExceeded, CompileTimeExceeded)):
+                # Also when a library caught the limit and raised its own error from it
+                # (inspect.getfullargspec: "TypeError: unsupported callable").
+                error = "Compiling took longer than its time limit and was stopped."
+            else:
+                logger.exception("Progress report %s failed", report_id)
+                error = f"Compiling failed: {exc.__class__.__name__}: {exc}"
             _fail(report_id, attempt=attempt, error=error)
             return CompileOutcome(ReportState.FAILED, ProgressReport.objects.get(pk=report_id))
     report.refresh_from_db()

@@ -211,6 +211,28 @@ def test_a_report_over_its_time_budget_is_stopped_and_marked_failed(pending):
     assert not ReportEntry.objects.filter(report=outcome.report).exists()
 
 
+def test_a_time_limit_a_library_turned_into_its_own_error_still_reads_as_the_limit(
+    pending, monkeypatch
+):
+    """Celery's soft time limit raises wherever the compile is; inspect.getfullargspec,
+    for one, catches it and raises "TypeError: unsupported callable" from it."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from reporting import renderers
+
+    def struck(report, on_progress):
+        try:
+            raise SoftTimeLimitExceeded
+        except SoftTimeLimitExceeded as limit:
+            raise TypeError("unsupported callable") from limit
+        yield  # a generator, as report_files is
+
+    monkeypatch.setattr(renderers, "report_files", struck)
+    outcome = services.report_compile(report_id=pending.pk)
+    assert outcome.outcome == "failed"
+    assert outcome.report.error == "Compiling took longer than its time limit and was stopped."
+
+
 def test_a_generous_time_budget_changes_nothing(pending):
     assert services.report_compile(report_id=pending.pk, time_budget=3600).outcome == "done"
 
